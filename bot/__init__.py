@@ -1,0 +1,1 @@
+"""independants-bot: a bot for federations of freelancer collectives."""

@@ -1,0 +1,70 @@
+"""Command line: ``python -m bot [run|console|migrate|check-config]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="independants-bot",
+        description="Bot for federations of freelancer collectives (Discord, Matrix, console).",
+    )
+    parser.add_argument("-c", "--config", type=Path, default=None,
+                        help="configuration file (default: ./config.toml, or $INDEPENDANTS_CONFIG)")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run every configured adapter (the default)")
+    sub.add_parser("console", help="run the console adapter only, commands on stdin")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("check-config", help="validate the configuration and exit")
+    return parser
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.bot.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("aiosqlite", "alembic", "discord.gateway", "nio"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(exc.explain(), file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "check-config":
+        adapters = [name for name, on in (("discord", settings.discord_enabled),
+                                           ("matrix", settings.matrix_enabled)) if on]
+        print("Configuration OK. Adapters: " + (", ".join(adapters) or "console")
+              + f". Database: {settings.database_url.split('://')[0]}.")
+        return 0
+    _logging(settings)
+    if command == "migrate":
+        from bot.db import migrate
+
+        asyncio.run(migrate.upgrade(settings.database_url))
+        print("Database is up to date.")
+        return 0
+    from bot.runner import serve
+
+    try:
+        asyncio.run(serve(settings, console=command == "console"))
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

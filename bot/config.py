@@ -1,0 +1,209 @@
+"""Typed settings read from ``config.toml`` and environment variables.
+
+Every key and its default is documented in ``config.example.toml``. The user's
+file is validated onto these defaults, so new keys never break an old file.
+Secrets may come from the environment instead of the file:
+
+- ``DISCORD_TOKEN``
+- ``MATRIX_PASSWORD``, ``MATRIX_ACCESS_TOKEN``
+- ``DATABASE_URL``
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BotSettings(_Section):
+    locale: Literal["fr", "en"] = "fr"
+    timezone: str = "Europe/Paris"
+    data_dir: Path = Path("data")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (example: Europe/Paris)") from exc
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// (or be empty)"
+            )
+        return value
+
+
+class DiscordSettings(_Section):
+    token: str = ""
+    test_guild_id: int | None = None
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    shard_ids: list[int] | None = None
+    shard_count: int | None = None
+    moderator_permission: str = "manage_guild"
+
+
+class MatrixSettings(_Section):
+    homeserver: str = ""
+    user_id: str = ""
+    password: str = ""
+    access_token: str = ""
+    device_id: str = ""
+    device_name: str = "independants-bot"
+    allowed_servers: list[str] = Field(default_factory=list)
+    moderator_power_level: Annotated[int, Field(ge=0, le=100)] = 50
+    encryption: bool = True
+    command_prefix: str = "!"
+    sync_timeout_ms: Annotated[int, Field(ge=1000, le=120_000)] = 30_000
+
+    @field_validator("homeserver")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://matrix.org")
+        return value.rstrip("/")
+
+    @field_validator("user_id")
+    @classmethod
+    def _matrix_id(cls, value: str) -> str:
+        if value and not (value.startswith("@") and ":" in value):
+            raise ValueError("must look like @bot:example.org")
+        return value
+
+
+class ConsoleSettings(_Section):
+    user: str = "console"
+    moderator: bool = True
+    prompt: bool = True
+
+
+class TribuneSettings(_Section):
+    text_file: Path | None = None
+    latest_count: Annotated[int, Field(ge=0, le=50)] = 5
+    page_size: Annotated[int, Field(ge=1, le=100)] = 20
+
+
+class Settings(_Section):
+    bot: BotSettings = Field(default_factory=BotSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    matrix: MatrixSettings = Field(default_factory=MatrixSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    tribune: TribuneSettings = Field(default_factory=TribuneSettings)
+
+    @property
+    def database_url(self) -> str:
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.bot.data_dir / 'bot.sqlite3'}"
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord.token)
+
+    @property
+    def matrix_enabled(self) -> bool:
+        return bool(
+            self.matrix.homeserver
+            and self.matrix.user_id
+            and (self.matrix.password or self.matrix.access_token)
+        )
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; ``problems`` name each key path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def explain(self) -> str:
+        lines = [f"Configuration problem in {self.source}:"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        lines.append("See config.example.toml for every key and its default.")
+        return "\n".join(lines)
+
+
+_ENV_SECRETS: dict[str, tuple[str, str]] = {
+    "DISCORD_TOKEN": ("discord", "token"),
+    "MATRIX_PASSWORD": ("matrix", "password"),
+    "MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
+    "DATABASE_URL": ("database", "url"),
+}
+
+
+def _format_error(error: dict) -> str:
+    path = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check its spelling)"
+    if message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return f"{path}: {message}"
+
+
+def load_settings(
+    path: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Read, merge and validate the configuration; raise ConfigError on any problem.
+
+    A missing file is fine when no path was asked for explicitly: every key has
+    a default and the bot runs on the console with SQLite.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    explicit = path is not None or "INDEPENDANTS_CONFIG" in environ
+    path = Path(path or environ.get("INDEPENDANTS_CONFIG") or DEFAULT_CONFIG_PATH)
+    raw: dict = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), [f"cannot be read: {exc}"]) from None
+    elif explicit:
+        raise ConfigError(str(path), ["file not found"])
+    for variable, (section, key) in _ENV_SECRETS.items():
+        value = environ.get(variable)
+        if value:
+            section_data = raw.setdefault(section, {})
+            if isinstance(section_data, dict):
+                section_data[key] = value
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(str(path), [_format_error(err) for err in exc.errors()]) from None
+    problems = []
+    if settings.tribune.text_file and not settings.tribune.text_file.is_file():
+        problems.append(f"tribune.text_file: file {settings.tribune.text_file} not found")
+    matrix = settings.matrix
+    if (matrix.homeserver or matrix.user_id) and not settings.matrix_enabled:
+        problems.append(
+            "matrix: homeserver, user_id and a password or access_token are all needed"
+        )
+    if problems:
+        raise ConfigError(str(path), problems)
+    return settings

@@ -1,0 +1,1 @@
+"""Platform-neutral core: services, rendering, i18n. Imports neither discord nor nio."""

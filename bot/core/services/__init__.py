@@ -1,0 +1,1 @@
+"""Feature services: one transaction per call, frozen dataclasses out."""

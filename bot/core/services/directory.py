@@ -1,0 +1,102 @@
+"""Find or create the rows behind an Actor and a Place."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.types import Actor, Place
+from bot.db.models import Collective, Federation, Member, Person, Tribune
+
+
+def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect helper
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+
+
+async def ensure_collective(
+    session: AsyncSession, place: Place, *, locale: str, timezone: str
+) -> Collective:
+    """The collective for ``place``; a new one starts as a federation of one."""
+    query = select(Collective).where(
+        Collective.platform == place.platform.value,
+        Collective.external_id == place.collective_id,
+    )
+    collective = await session.scalar(query)
+    if collective is not None:
+        if place.collective_name and collective.name != place.collective_name:
+            collective.name = place.collective_name[:200]
+        return collective
+    name = (place.collective_name or place.collective_id)[:120]
+    federation = Federation(name=name)
+    session.add(federation)
+    await session.flush()
+    inserted = await session.scalar(
+        _insert(session, Collective)
+        .values(
+            platform=place.platform.value,
+            external_id=place.collective_id,
+            name=(place.collective_name or "")[:200],
+            federation_id=federation.id,
+            locale=locale,
+            timezone=timezone,
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "external_id"])
+        .returning(Collective.id)
+    )
+    if inserted is None:  # created concurrently by another request
+        await session.delete(federation)
+    else:
+        session.add(Tribune(federation_id=federation.id))
+    collective = await session.scalar(query.execution_options(populate_existing=True))
+    assert collective is not None
+    return collective
+
+
+async def ensure_member(session: AsyncSession, actor: Actor) -> Member:
+    """The member for ``actor`` (a new identity is a new person)."""
+    query = select(Member).where(
+        Member.platform == actor.platform.value, Member.user_id == actor.user_id
+    )
+    member = await session.scalar(query)
+    if member is not None:
+        if actor.display_name and member.display_name != actor.display_name:
+            member.display_name = actor.display_name[:200]
+        return member
+    person = Person()
+    session.add(person)
+    await session.flush()
+    inserted = await session.scalar(
+        _insert(session, Member)
+        .values(
+            platform=actor.platform.value,
+            user_id=actor.user_id,
+            display_name=(actor.display_name or "")[:200],
+            person_id=person.id,
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "user_id"])
+        .returning(Member.id)
+    )
+    if inserted is None:
+        await session.delete(person)
+    member = await session.scalar(query.execution_options(populate_existing=True))
+    assert member is not None
+    return member
+
+
+async def find_collective(session: AsyncSession, place: Place) -> Collective | None:
+    return await session.scalar(
+        select(Collective).where(
+            Collective.platform == place.platform.value,
+            Collective.external_id == place.collective_id,
+        )
+    )
+
+
+async def find_member(session: AsyncSession, actor: Actor) -> Member | None:
+    return await session.scalar(
+        select(Member).where(
+            Member.platform == actor.platform.value, Member.user_id == actor.user_id
+        )
+    )

@@ -1,0 +1,511 @@
+"""The tribune: the union's public manifesto and its signatures.
+
+Counts and lists cover the whole federation of the collective where the
+command is used. Withdrawal deletes the signature row (no soft delete).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.core.errors import ConsentRequired, InvalidInput, MissingFields, NotFound, PermissionDenied
+from bot.core.i18n import N_
+from bot.core.services.directory import ensure_collective, ensure_member, find_member
+from bot.core.text import clean_block, clean_line
+from bot.core.types import Actor, Place
+from bot.db.engine import Database
+from bot.db.models import Collective, CollectiveChannel, Signature, Tribune, utcnow
+
+WORKFLOW = "tribune"
+FIELD_LIMITS: dict[str, int] = {"name": 80, "profession": 80, "city": 80, "collective": 80}
+TEXT_LIMIT = 20_000
+FIRST_MILESTONES = (10, 50, 100, 250, 500, 1000)
+
+
+def milestone_between(previous: int, count: int) -> int | None:
+    """The highest milestone in ``(previous, count]``: 10, 50, 100, 250, 500, 1000,
+    then every 1000."""
+    best = None
+    for step in FIRST_MILESTONES:
+        if previous < step <= count:
+            best = step
+    thousands = (count // 1000) * 1000
+    if thousands > 1000 and thousands > previous:
+        best = thousands
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureForm:
+    name: str | None = None
+    profession: str | None = None
+    city: str | None = None
+    collective: str | None = None
+    public: bool | None = None
+    consent: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureInfo:
+    name: str
+    profession: str
+    city: str
+    collective: str | None
+    public: bool
+    signed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """A post to make in one collective's configured channel."""
+
+    platform: str
+    collective_id: str
+    channel_id: str
+    locale: str
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TribuneView:
+    text: str | None
+    count: int
+    latest: tuple[SignatureInfo, ...]
+    own: SignatureInfo | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignResult:
+    updated: bool
+    count: int
+    signature: SignatureInfo
+    milestone: int | None
+    announcements: tuple[Announcement, ...]
+    signer_role_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawResult:
+    count: int
+    signer_role_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignatoryPage:
+    items: tuple[SignatureInfo, ...]
+    page: int
+    pages: int
+    total: int
+    public_total: int
+    by_city: tuple[tuple[str, int], ...]
+    by_profession: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    filename: str
+    content: bytes
+    rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettingResult:
+    """A moderator setting changed (``value`` None means cleared)."""
+
+    setting: str
+    value: str | None
+
+
+def _info(signature: Signature) -> SignatureInfo:
+    return SignatureInfo(
+        name=signature.display_name,
+        profession=signature.profession,
+        city=signature.city,
+        collective=signature.collective_label,
+        public=signature.public,
+        signed_at=signature.created_at,
+    )
+
+
+def _require_moderator(actor: Actor) -> None:
+    if not actor.is_moderator:
+        raise PermissionDenied()
+
+
+# Field labels, translated where they are shown.
+FIELD_LABELS = {
+    "name": N_("name"),
+    "profession": N_("profession"),
+    "city": N_("city"),
+    "collective": N_("collective"),
+}
+
+
+def validate_form(form: SignatureForm) -> SignatureForm:
+    """Clean and check a form; raise before anything is written."""
+    values = {
+        "name": clean_line(form.name),
+        "profession": clean_line(form.profession),
+        "city": clean_line(form.city),
+        "collective": clean_line(form.collective),
+    }
+    missing = [key for key in ("name", "profession", "city") if not values[key]]
+    if missing:
+        raise MissingFields({key: FIELD_LABELS[key] for key in missing})
+    for key, limit in FIELD_LIMITS.items():
+        if len(values[key]) > limit:
+            raise InvalidInput(
+                N_("The {field} is too long: {limit} characters at most (you sent {length})."),
+                field=FIELD_LABELS[key],
+                limit=limit,
+                length=len(values[key]),
+            )
+    if form.consent is not True:
+        raise ConsentRequired()
+    return SignatureForm(
+        name=values["name"],
+        profession=values["profession"],
+        city=values["city"],
+        collective=values["collective"] or None,
+        public=bool(form.public),
+        consent=True,
+    )
+
+
+class TribuneService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        default_locale: str = "fr",
+        default_timezone: str = "Europe/Paris",
+        text_file: Path | None = None,
+        latest_count: int = 5,
+        page_size: int = 20,
+    ) -> None:
+        self.db = db
+        self.default_locale = default_locale
+        self.default_timezone = default_timezone
+        self.text_file = text_file
+        self.latest_count = latest_count
+        self.page_size = page_size
+
+    # -- helpers -----------------------------------------------------------------
+
+    async def _collective(self, session, place: Place) -> Collective:  # noqa: ANN001
+        return await ensure_collective(
+            session, place, locale=self.default_locale, timezone=self.default_timezone
+        )
+
+    async def _count(self, session, federation_id: int) -> int:  # noqa: ANN001
+        return await session.scalar(
+            select(func.count()).select_from(Signature).where(
+                Signature.federation_id == federation_id
+            )
+        ) or 0
+
+    async def _tribune(self, session, federation_id: int) -> Tribune:  # noqa: ANN001
+        tribune = await session.scalar(
+            select(Tribune).where(Tribune.federation_id == federation_id)
+        )
+        if tribune is None:
+            tribune = Tribune(federation_id=federation_id)
+            session.add(tribune)
+            await session.flush()
+        return tribune
+
+    def _file_text(self) -> str | None:
+        if self.text_file and self.text_file.is_file():
+            return self.text_file.read_text(encoding="utf-8").strip() or None
+        return None
+
+    # -- member actions ----------------------------------------------------------
+
+    async def show(self, actor: Actor, place: Place) -> TribuneView:
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            federation_id = collective.federation_id
+            tribune = await self._tribune(session, federation_id)
+            latest = (
+                await session.scalars(
+                    select(Signature)
+                    .where(Signature.federation_id == federation_id, Signature.public.is_(True))
+                    .order_by(Signature.created_at.desc(), Signature.id.desc())
+                    .limit(self.latest_count)
+                )
+            ).all()
+            member = await find_member(session, actor)
+            own = None
+            if member is not None:
+                own_row = await session.scalar(
+                    select(Signature).where(
+                        Signature.federation_id == federation_id,
+                        Signature.person_id == member.person_id,
+                    )
+                )
+                own = _info(own_row) if own_row else None
+            return TribuneView(
+                text=tribune.text or self._file_text(),
+                count=await self._count(session, federation_id),
+                latest=tuple(_info(row) for row in latest),
+                own=own,
+            )
+
+    async def sign(self, actor: Actor, place: Place, form: SignatureForm) -> SignResult:
+        clean = validate_form(form)
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            member = await ensure_member(session, actor)
+            federation_id = collective.federation_id
+            signature = await session.scalar(
+                select(Signature).where(
+                    Signature.federation_id == federation_id,
+                    Signature.person_id == member.person_id,
+                )
+            )
+            updated = signature is not None
+            now = utcnow()
+            if signature is None:
+                signature = Signature(
+                    federation_id=federation_id,
+                    person_id=member.person_id,
+                    created_at=now,
+                )
+                session.add(signature)
+            signature.collective_id = collective.id
+            signature.display_name = clean.name or ""
+            signature.profession = clean.profession or ""
+            signature.city = clean.city or ""
+            signature.collective_label = clean.collective
+            signature.public = bool(clean.public)
+            signature.consent_at = now
+            signature.updated_at = now
+            await session.flush()
+            count = await self._count(session, federation_id)
+            milestone = None
+            announcements: tuple[Announcement, ...] = ()
+            if not updated:
+                tribune = await self._tribune(session, federation_id)
+                milestone = milestone_between(tribune.last_milestone, count)
+                if milestone is not None:
+                    tribune.last_milestone = milestone
+                    announcements = await self._announcements(
+                        session, federation_id, "milestone", milestone
+                    )
+            return SignResult(
+                updated=updated,
+                count=count,
+                signature=_info(signature),
+                milestone=milestone,
+                announcements=announcements,
+                signer_role_id=collective.signer_role_id,
+            )
+
+    async def withdraw(self, actor: Actor, place: Place) -> WithdrawResult:
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            member = await find_member(session, actor)
+            signature = None
+            if member is not None:
+                signature = await session.scalar(
+                    select(Signature).where(
+                        Signature.federation_id == collective.federation_id,
+                        Signature.person_id == member.person_id,
+                    )
+                )
+            if signature is None:
+                raise NotFound(N_("You have not signed the tribune, so there is nothing to withdraw."))
+            await session.delete(signature)
+            await session.flush()
+            return WithdrawResult(
+                count=await self._count(session, collective.federation_id),
+                signer_role_id=collective.signer_role_id,
+            )
+
+    async def signatories(self, actor: Actor, place: Place, page: int = 1) -> SignatoryPage:
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            federation_id = collective.federation_id
+            in_federation = Signature.federation_id == federation_id
+            total = await self._count(session, federation_id)
+            public_total = await session.scalar(
+                select(func.count()).select_from(Signature).where(
+                    in_federation, Signature.public.is_(True)
+                )
+            ) or 0
+            pages = max(1, -(-public_total // self.page_size))
+            if page < 1 or page > pages:
+                raise InvalidInput(
+                    N_("There is no page {page}: choose a page from 1 to {pages}."),
+                    page=page,
+                    pages=pages,
+                )
+            rows = (
+                await session.scalars(
+                    select(Signature)
+                    .where(in_federation, Signature.public.is_(True))
+                    .order_by(Signature.created_at, Signature.id)
+                    .offset((page - 1) * self.page_size)
+                    .limit(self.page_size)
+                )
+            ).all()
+            return SignatoryPage(
+                items=tuple(_info(row) for row in rows),
+                page=page,
+                pages=pages,
+                total=total,
+                public_total=public_total,
+                by_city=await self._breakdown(session, federation_id, Signature.city),
+                by_profession=await self._breakdown(session, federation_id, Signature.profession),
+            )
+
+    async def _breakdown(self, session, federation_id: int, column) -> tuple[tuple[str, int], ...]:  # noqa: ANN001
+        key = func.lower(column)
+        rows = await session.execute(
+            select(func.min(column), func.count())
+            .where(Signature.federation_id == federation_id)
+            .group_by(key)
+            .order_by(func.count().desc(), key)
+            .limit(10)
+        )
+        return tuple((label, count) for label, count in rows.all())
+
+    # -- moderator actions -------------------------------------------------------
+
+    async def export(self, actor: Actor, place: Place) -> Export:
+        _require_moderator(actor)
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            rows = (
+                await session.execute(
+                    select(Signature, Collective.name)
+                    .outerjoin(Collective, Collective.id == Signature.collective_id)
+                    .where(Signature.federation_id == collective.federation_id)
+                    .order_by(Signature.created_at, Signature.id)
+                )
+            ).all()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(
+            ["name", "profession", "city", "collective", "public", "signed_via", "signed_at",
+             "updated_at"]
+        )
+        for signature, via in rows:
+            writer.writerow(
+                [
+                    _csv_safe(signature.display_name),
+                    _csv_safe(signature.profession),
+                    _csv_safe(signature.city),
+                    _csv_safe(signature.collective_label or ""),
+                    "yes" if signature.public else "no",
+                    _csv_safe(via or ""),
+                    signature.created_at.isoformat(timespec="seconds"),
+                    signature.updated_at.isoformat(timespec="seconds"),
+                ]
+            )
+        stamp = utcnow().strftime("%Y%m%d-%H%M")
+        return Export(
+            filename=f"tribune-signatures-{stamp}.csv",
+            content=buffer.getvalue().encode("utf-8-sig"),
+            rows=len(rows),
+        )
+
+    async def set_text(self, actor: Actor, place: Place, text: str | None) -> SettingResult:
+        """Set the tribune text (Markdown); an empty text falls back to the config file."""
+        _require_moderator(actor)
+        cleaned = clean_block(text)
+        if len(cleaned) > TEXT_LIMIT:
+            raise InvalidInput(
+                N_("The tribune text is too long: {limit} characters at most (you sent {length})."),
+                limit=TEXT_LIMIT,
+                length=len(cleaned),
+            )
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            tribune = await self._tribune(session, collective.federation_id)
+            tribune.text = cleaned or None
+            tribune.updated_at = utcnow()
+        return SettingResult("text", cleaned or None)
+
+    async def set_announcement_channel(
+        self, actor: Actor, place: Place, channel_id: str | None
+    ) -> SettingResult:
+        _require_moderator(actor)
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            row = await session.scalar(
+                select(CollectiveChannel).where(
+                    CollectiveChannel.collective_id == collective.id,
+                    CollectiveChannel.workflow == WORKFLOW,
+                )
+            )
+            if channel_id is None:
+                if row is not None:
+                    await session.delete(row)
+            elif row is None:
+                session.add(
+                    CollectiveChannel(
+                        collective_id=collective.id, workflow=WORKFLOW, channel_id=channel_id
+                    )
+                )
+            else:
+                row.channel_id = channel_id
+        return SettingResult("announcement_channel", channel_id)
+
+    async def set_signer_role(
+        self, actor: Actor, place: Place, role_id: str | None
+    ) -> SettingResult:
+        _require_moderator(actor)
+        async with self.db.transaction() as session:
+            collective = await self._collective(session, place)
+            collective.signer_role_id = role_id
+        return SettingResult("signer_role", role_id)
+
+    async def _announcements(
+        self, session, federation_id: int, kind: str, count: int  # noqa: ANN001
+    ) -> tuple[Announcement, ...]:
+        rows = await session.execute(
+            select(Collective, CollectiveChannel.channel_id)
+            .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
+            .where(
+                Collective.federation_id == federation_id,
+                CollectiveChannel.workflow == WORKFLOW,
+            )
+            .order_by(Collective.id)
+        )
+        return tuple(
+            Announcement(
+                platform=collective.platform,
+                collective_id=collective.external_id,
+                channel_id=channel_id,
+                locale=collective.locale,
+                kind=kind,
+                count=count,
+            )
+            for collective, channel_id in rows.all()
+        )
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in exported user text."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+__all__ = [
+    "Announcement",
+    "Export",
+    "SignResult",
+    "SignatoryPage",
+    "SignatureForm",
+    "SignatureInfo",
+    "TribuneService",
+    "TribuneView",
+    "WithdrawResult",
+]

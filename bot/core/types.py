@@ -1,0 +1,34 @@
+"""Who acts and where: the two values every adapter hands to a service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    DISCORD = "discord"
+    MATRIX = "matrix"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A platform identity acting now; ``is_moderator`` is decided by the adapter
+    from platform rights (Discord permission or role, Matrix power level) and
+    checked again by the service before any moderator action."""
+
+    platform: Platform
+    user_id: str
+    display_name: str
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the action happens: the collective (guild, room) and the channel."""
+
+    platform: Platform
+    collective_id: str
+    channel_id: str
+    collective_name: str = ""

@@ -1,0 +1,76 @@
+"""Start the configured adapters in one asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from bot.config import Settings
+from bot.core.app import Core
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    name: str
+
+    async def run(self) -> None:
+        """Serve until stopped or until the platform session ends."""
+
+    async def stop(self) -> None:
+        """Ask ``run`` to finish soon."""
+
+
+def build_adapters(core: Core, *, console: bool = False) -> list[Adapter]:
+    settings = core.settings
+    adapters: list[Adapter] = []
+    if settings.discord_enabled and not console:
+        from bot.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(core))
+    if settings.matrix_enabled and not console:
+        from bot.matrix.adapter import MatrixAdapter
+
+        adapters.append(MatrixAdapter(core))
+    if console or not adapters:
+        from bot.console import ConsoleAdapter
+
+        adapters.append(ConsoleAdapter(core))
+    return adapters
+
+
+async def serve(settings: Settings, *, console: bool = False) -> None:
+    core = Core(settings)
+    await core.start()
+    adapters = build_adapters(core, console=console)
+    log.info("starting adapters: %s", ", ".join(a.name for a in adapters))
+    loop = asyncio.get_running_loop()
+    tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
+
+    def request_stop() -> None:
+        for adapter in adapters:
+            loop.create_task(adapter.stop())
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, request_stop)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+    try:
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task.exception() is not None:
+                log.error("adapter %s stopped with an error", task.get_name(),
+                          exc_info=task.exception())
+        request_stop()
+        await asyncio.wait(tasks, timeout=10)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        failed = [t for t in done if t.exception() is not None]
+        if failed:
+            raise SystemExit(1)
+    finally:
+        await core.close()

@@ -1,0 +1,1 @@
+"""Discord cogs, one per workflow."""

@@ -1,0 +1,1 @@
+"""Alembic migrations; each revision says in one line why it exists."""
