@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint console migrate check-config clean
+.PHONY: run test clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,15 @@ test: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV)
+
+# Refresh the translation catalogs after changing user-facing strings.
+messages: $(VENV)/.installed-test
+	$(BIN)/pybabel extract --no-location --sort-output -k N_ -k translate -k ngettext:1,2 \
+		-o bot/locale/bot.pot bot cogs
+	for lang in fr en; do \
+		if [ -f bot/locale/$$lang/LC_MESSAGES/bot.po ]; then \
+			$(BIN)/pybabel update --no-fuzzy-matching -i bot/locale/bot.pot -d bot/locale -D bot -l $$lang; \
+		else \
+			$(BIN)/pybabel init -i bot/locale/bot.pot -d bot/locale -D bot -l $$lang; \
+		fi; \
+	done

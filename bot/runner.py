@@ -49,9 +49,13 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
 
+    stopping: set[asyncio.Task[None]] = set()
+
     def request_stop() -> None:
         for adapter in adapters:
-            loop.create_task(adapter.stop())
+            task = loop.create_task(adapter.stop())
+            stopping.add(task)
+            task.add_done_callback(stopping.discard)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:

@@ -86,7 +86,7 @@ class Translatable(str):
     __slots__ = ()
 
 
-def N_(message: str) -> Translatable:  # noqa: N802 - the usual gettext marker name
+def N_(message: str) -> Translatable:
     """Mark a string for extraction; it is translated where it is shown."""
     return Translatable(message)
 

@@ -8,7 +8,6 @@ never by prefix, and an unknown word gets the closest known name suggested.
 from __future__ import annotations
 
 import difflib
-import shlex
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -73,18 +72,41 @@ class UnknownCommandNoSuggestion(InvalidInput):
     message = N_("Unknown command “{word}”. Type {help} for the list of commands.")
 
 
+_CLOSING = {'"': '"', "“": "”", "«": "»", "„": "“"}
+
+
 def split_words(text: str) -> list[str]:
-    """Shell-like split; quotes group words (``nom="Alice Martin"``)."""
-    try:
-        lexer = shlex.shlex(text, posix=True)
-        lexer.whitespace_split = True
-        lexer.commenters = ""
-        lexer.quotes = "\"'“”«»"
-        return list(lexer)
-    except ValueError:
+    """Split on spaces; double quotes, “…” and «…» group words (``nom="Alice Martin"``).
+
+    Apostrophes are ordinary letters (``ville=L'Haÿ-les-Roses``).
+    """
+    words: list[str] = []
+    current: list[str] = []
+    has_word = False
+    closing: str | None = None
+    for char in text:
+        if closing is not None:
+            if char == closing:
+                closing = None
+            else:
+                current.append(char)
+        elif char in _CLOSING:
+            closing = _CLOSING[char]
+            has_word = True
+        elif char.isspace():
+            if has_word:
+                words.append("".join(current).strip())
+                current, has_word = [], False
+        else:
+            current.append(char)
+            has_word = True
+    if closing is not None:
         raise InvalidInput(
             N_("A quotation mark is not closed. Close it, or remove it, and try again.")
-        ) from None
+        )
+    if has_word:
+        words.append("".join(current).strip())
+    return words
 
 
 def split_options(words: Sequence[str]) -> tuple[tuple[str, ...], dict[str, str]]:

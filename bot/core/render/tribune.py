@@ -131,7 +131,10 @@ def signatories(page: SignatoryPage) -> Message:
         fields.append(Field(_("By city"), ", ".join(f"{escape(c)} ({n})" for c, n in page.by_city)))
     if page.by_profession:
         fields.append(
-            Field(_("By profession"), ", ".join(f"{escape(p)} ({n})" for p, n in page.by_profession))
+            Field(
+                _("By profession"),
+                ", ".join(f"{escape(p)} ({n})" for p, n in page.by_profession),
+            )
         )
     footer = translate("Page {page}/{pages}", page=page.page, pages=page.pages)
     if page.page < page.pages:
@@ -169,7 +172,9 @@ def setting_changed(result: SettingResult) -> Message:
         "signer_role": _("No role is given on signing any more."),
     }
     line = labels[result.setting] if result.value is not None else cleared[result.setting]
-    return Message(title=_("Tribune"), lines=(line,), tone=Tone.SUCCESS, visibility=Visibility.EPHEMERAL)
+    return Message(
+        title=_("Tribune"), lines=(line,), tone=Tone.SUCCESS, visibility=Visibility.EPHEMERAL
+    )
 
 
 def announcement(item: Announcement) -> Message:

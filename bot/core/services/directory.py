@@ -10,7 +10,7 @@ from bot.core.types import Actor, Place
 from bot.db.models import Collective, Federation, Member, Person, Tribune
 
 
-def _insert(session: AsyncSession, table):  # noqa: ANN001, ANN202 - dialect helper
+def _insert(session: AsyncSession, table):
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
 

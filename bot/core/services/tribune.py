@@ -199,19 +199,19 @@ class TribuneService:
 
     # -- helpers -----------------------------------------------------------------
 
-    async def _collective(self, session, place: Place) -> Collective:  # noqa: ANN001
+    async def _collective(self, session, place: Place) -> Collective:
         return await ensure_collective(
             session, place, locale=self.default_locale, timezone=self.default_timezone
         )
 
-    async def _count(self, session, federation_id: int) -> int:  # noqa: ANN001
+    async def _count(self, session, federation_id: int) -> int:
         return await session.scalar(
             select(func.count()).select_from(Signature).where(
                 Signature.federation_id == federation_id
             )
         ) or 0
 
-    async def _tribune(self, session, federation_id: int) -> Tribune:  # noqa: ANN001
+    async def _tribune(self, session, federation_id: int) -> Tribune:
         tribune = await session.scalar(
             select(Tribune).where(Tribune.federation_id == federation_id)
         )
@@ -321,7 +321,9 @@ class TribuneService:
                     )
                 )
             if signature is None:
-                raise NotFound(N_("You have not signed the tribune, so there is nothing to withdraw."))
+                raise NotFound(
+                    N_("You have not signed the tribune, so there is nothing to withdraw.")
+                )
             await session.delete(signature)
             await session.flush()
             return WithdrawResult(
@@ -366,7 +368,7 @@ class TribuneService:
                 by_profession=await self._breakdown(session, federation_id, Signature.profession),
             )
 
-    async def _breakdown(self, session, federation_id: int, column) -> tuple[tuple[str, int], ...]:  # noqa: ANN001
+    async def _breakdown(self, session, federation_id: int, column) -> tuple[tuple[str, int], ...]:
         key = func.lower(column)
         rows = await session.execute(
             select(func.min(column), func.count())
@@ -469,7 +471,7 @@ class TribuneService:
         return SettingResult("signer_role", role_id)
 
     async def _announcements(
-        self, session, federation_id: int, kind: str, count: int  # noqa: ANN001
+        self, session, federation_id: int, kind: str, count: int
     ) -> tuple[Announcement, ...]:
         rows = await session.execute(
             select(Collective, CollectiveChannel.channel_id)
