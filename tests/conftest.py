@@ -50,7 +50,7 @@ def postgres_url() -> str | None:
                 host=parsed.host, port=parsed.port or 5432, user=parsed.username,
                 password=parsed.password, database=parsed.database, timeout=2,
             )
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, asyncpg.PostgresError):
             return False
         await connection.close()
         return True
