@@ -15,7 +15,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -65,8 +65,6 @@ class Federation(Base):
     name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    collectives: Mapped[list[Collective]] = relationship(back_populates="federation")
-
 
 class Collective(Base):
     """One chat space: a Discord guild, a Matrix room or the console."""
@@ -81,17 +79,28 @@ class Collective(Base):
     federation_id: Mapped[int] = mapped_column(
         ForeignKey("federations.id", ondelete="RESTRICT"), index=True
     )
+    # The collective's own federation of one: its scope for workflows kept local,
+    # and where it returns when it leaves a shared federation.
+    home_federation_id: Mapped[int] = mapped_column(
+        ForeignKey("federations.id", ondelete="RESTRICT")
+    )
     locale: Mapped[str] = mapped_column(String(8), default="fr")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     moderator_role_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    moderator_power_level: Mapped[int | None] = mapped_column(Integer, default=None)
     signer_role_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Who may create meetups and polls besides moderators: a Discord role id, or
+    # a Matrix power level; None means moderators only.
+    organiser_role_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    organiser_power_level: Mapped[int | None] = mapped_column(Integer, default=None)
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    welcomed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    federation: Mapped[Federation] = relationship(back_populates="collectives")
 
 
 class CollectiveChannel(Base):
-    """Which channel of a collective receives a workflow's posts."""
+    """Per collective and workflow: the channel for its posts, and whether the
+    workflow is shared with the federation or kept local."""
 
     __tablename__ = "collective_channels"
     __table_args__ = (UniqueConstraint("collective_id", "workflow"),)
@@ -101,7 +110,8 @@ class CollectiveChannel(Base):
         ForeignKey("collectives.id", ondelete="CASCADE"), index=True
     )
     workflow: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    shared: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Person(Base):
@@ -111,8 +121,6 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    members: Mapped[list[Member]] = relationship(back_populates="person")
 
 
 class Member(Base):
@@ -130,8 +138,6 @@ class Member(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    person: Mapped[Person] = relationship(back_populates="members")
-
 
 class Tribune(Base):
     """The manifesto of a federation and its milestone bookkeeping."""
@@ -148,18 +154,21 @@ class Tribune(Base):
 
 
 class Signature(Base):
-    """A person's signature of a federation's tribune. Withdrawal deletes the row."""
+    """A person's signature of the tribune, made in one collective.
+
+    Which signatures count together depends on the collectives' federation and
+    their tribune scope, computed when reading. Withdrawal deletes the row.
+    """
 
     __tablename__ = "signatures"
-    __table_args__ = (UniqueConstraint("federation_id", "person_id"),)
+    __table_args__ = (UniqueConstraint("collective_id", "person_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    federation_id: Mapped[int] = mapped_column(
-        ForeignKey("federations.id", ondelete="CASCADE"), index=True
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
     )
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    collective_id: Mapped[int | None] = mapped_column(
-        ForeignKey("collectives.id", ondelete="SET NULL"), default=None
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
     )
     display_name: Mapped[str] = mapped_column(String(80))
     profession: Mapped[str] = mapped_column(String(80))
@@ -169,6 +178,75 @@ class Signature(Base):
     consent_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FederationModerator(Base):
+    """A person who may manage a federation (link codes, removals)."""
+
+    __tablename__ = "federation_moderators"
+    __table_args__ = (UniqueConstraint("federation_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    federation_id: Mapped[int] = mapped_column(
+        ForeignKey("federations.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkCode(Base):
+    """A one-time code: to join a federation, or to link two identities.
+
+    Only a hash of the code is stored; it expires and is used at most once.
+    """
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "federation" or "identity"
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    federation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federations.id", ondelete="CASCADE"), default=None
+    )
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LinkAttempt(Base):
+    """A failed code redemption, counted to stop guessing."""
+
+    __tablename__ = "link_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """A moderator action: who, when, where, what."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collectives.id", ondelete="SET NULL"), index=True, default=None
+    )
+    federation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("federations.id", ondelete="SET NULL"), default=None
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), default=None
+    )
+    actor_label: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class BotState(Base):
@@ -192,11 +270,15 @@ class ProcessedEvent(Base):
 
 
 __all__ = [
+    "AuditEntry",
     "Base",
     "BotState",
     "Collective",
     "CollectiveChannel",
     "Federation",
+    "FederationModerator",
+    "LinkAttempt",
+    "LinkCode",
     "Member",
     "Person",
     "ProcessedEvent",

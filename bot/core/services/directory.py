@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import Actor, Place
-from bot.db.models import Collective, Federation, Member, Person, Tribune
+from bot.db.models import Collective, CollectiveChannel, Federation, Member, Person, Tribune
 
 
 def _insert(session: AsyncSession, table):
@@ -39,6 +41,7 @@ async def ensure_collective(
             external_id=place.collective_id,
             name=(place.collective_name or "")[:200],
             federation_id=federation.id,
+            home_federation_id=federation.id,
             locale=locale,
             timezone=timezone,
         )
@@ -83,6 +86,46 @@ async def ensure_member(session: AsyncSession, actor: Actor) -> Member:
     member = await session.scalar(query.execution_options(populate_existing=True))
     assert member is not None
     return member
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What counts together for one workflow: the federation whose settings
+    apply (a shared one, or the collective's own) and its collectives."""
+
+    federation_id: int
+    collective_ids: tuple[int, ...]
+    shared: bool
+
+
+async def workflow_shared(session: AsyncSession, collective_id: int, workflow: str) -> bool:
+    shared = await session.scalar(
+        select(CollectiveChannel.shared).where(
+            CollectiveChannel.collective_id == collective_id,
+            CollectiveChannel.workflow == workflow,
+        )
+    )
+    return True if shared is None else shared
+
+
+async def scope_of(session: AsyncSession, collective: Collective, workflow: str) -> Scope:
+    """The scope of ``workflow`` for ``collective``.
+
+    In a shared federation, a workflow the collective shares spans every member
+    collective that shares it too; otherwise it stays in the collective.
+    """
+    federated = collective.federation_id != collective.home_federation_id
+    if not federated or not await workflow_shared(session, collective.id, workflow):
+        return Scope(collective.home_federation_id, (collective.id,), False)
+    local = select(CollectiveChannel.collective_id).where(
+        CollectiveChannel.workflow == workflow, CollectiveChannel.shared.is_(False)
+    )
+    ids = await session.scalars(
+        select(Collective.id)
+        .where(Collective.federation_id == collective.federation_id, Collective.id.not_in(local))
+        .order_by(Collective.id)
+    )
+    return Scope(collective.federation_id, tuple(ids), True)
 
 
 async def find_collective(session: AsyncSession, place: Place) -> Collective | None:

@@ -1,7 +1,9 @@
 """The tribune: the union's public manifesto and its signatures.
 
-Counts and lists cover the whole federation of the collective where the
-command is used. Withdrawal deletes the signature row (no soft delete).
+Counts and lists cover the tribune's scope: every collective of the federation
+that shares the tribune, or the collective alone when it keeps it local. A
+person counts once in a scope, whichever of their linked identities signed.
+Withdrawal deletes the signature rows (no soft delete).
 """
 
 from __future__ import annotations
@@ -12,11 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.errors import ConsentRequired, InvalidInput, MissingFields, NotFound, PermissionDenied
 from bot.core.i18n import N_
-from bot.core.services.directory import ensure_collective, ensure_member, find_member
+from bot.core.services.directory import (
+    Scope,
+    ensure_collective,
+    ensure_member,
+    find_member,
+    scope_of,
+)
 from bot.core.text import clean_block, clean_line
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
@@ -199,19 +209,47 @@ class TribuneService:
 
     # -- helpers -----------------------------------------------------------------
 
-    async def _collective(self, session, place: Place) -> Collective:
+    async def _collective(self, session: AsyncSession, place: Place) -> Collective:
         return await ensure_collective(
             session, place, locale=self.default_locale, timezone=self.default_timezone
         )
 
-    async def _count(self, session, federation_id: int) -> int:
-        return await session.scalar(
-            select(func.count()).select_from(Signature).where(
-                Signature.federation_id == federation_id
-            )
-        ) or 0
+    async def _scope(self, session: AsyncSession, place: Place) -> tuple[Collective, Scope]:
+        collective = await self._collective(session, place)
+        return collective, await scope_of(session, collective, WORKFLOW)
 
-    async def _tribune(self, session, federation_id: int) -> Tribune:
+    @staticmethod
+    def _counted(scope: Scope) -> ColumnElement[bool]:
+        """Rows that count: the newest signature of each person in the scope."""
+        newest = (
+            select(func.max(Signature.id))
+            .where(Signature.collective_id.in_(scope.collective_ids))
+            .group_by(Signature.person_id)
+        )
+        return Signature.id.in_(newest)
+
+    async def _count(self, session: AsyncSession, scope: Scope) -> int:
+        count = await session.scalar(
+            select(func.count(func.distinct(Signature.person_id))).where(
+                Signature.collective_id.in_(scope.collective_ids)
+            )
+        )
+        return count or 0
+
+    async def _own_rows(
+        self, session: AsyncSession, scope: Scope, person_id: int
+    ) -> list[Signature]:
+        rows = await session.scalars(
+            select(Signature)
+            .where(
+                Signature.collective_id.in_(scope.collective_ids),
+                Signature.person_id == person_id,
+            )
+            .order_by(Signature.id.desc())
+        )
+        return list(rows)
+
+    async def _tribune(self, session: AsyncSession, federation_id: int) -> Tribune:
         tribune = await session.scalar(
             select(Tribune).where(Tribune.federation_id == federation_id)
         )
@@ -230,56 +268,40 @@ class TribuneService:
 
     async def show(self, actor: Actor, place: Place) -> TribuneView:
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
-            federation_id = collective.federation_id
-            tribune = await self._tribune(session, federation_id)
+            _collective, scope = await self._scope(session, place)
+            tribune = await self._tribune(session, scope.federation_id)
             latest = (
                 await session.scalars(
                     select(Signature)
-                    .where(Signature.federation_id == federation_id, Signature.public.is_(True))
+                    .where(self._counted(scope), Signature.public.is_(True))
                     .order_by(Signature.created_at.desc(), Signature.id.desc())
                     .limit(self.latest_count)
                 )
             ).all()
             member = await find_member(session, actor)
-            own = None
-            if member is not None:
-                own_row = await session.scalar(
-                    select(Signature).where(
-                        Signature.federation_id == federation_id,
-                        Signature.person_id == member.person_id,
-                    )
-                )
-                own = _info(own_row) if own_row else None
+            mine = await self._own_rows(session, scope, member.person_id) if member else []
             return TribuneView(
                 text=tribune.text or self._file_text(),
-                count=await self._count(session, federation_id),
+                count=await self._count(session, scope),
                 latest=tuple(_info(row) for row in latest),
-                own=own,
+                own=_info(mine[0]) if mine else None,
             )
 
     async def sign(self, actor: Actor, place: Place, form: SignatureForm) -> SignResult:
         clean = validate_form(form)
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
+            collective, scope = await self._scope(session, place)
             member = await ensure_member(session, actor)
-            federation_id = collective.federation_id
-            signature = await session.scalar(
-                select(Signature).where(
-                    Signature.federation_id == federation_id,
-                    Signature.person_id == member.person_id,
-                )
-            )
-            updated = signature is not None
+            mine = await self._own_rows(session, scope, member.person_id)
             now = utcnow()
+            # Prefer the row made here; a linked identity may have signed elsewhere.
+            signature = next((r for r in mine if r.collective_id == collective.id), None)
+            signature = signature or (mine[0] if mine else None)
             if signature is None:
                 signature = Signature(
-                    federation_id=federation_id,
-                    person_id=member.person_id,
-                    created_at=now,
+                    collective_id=collective.id, person_id=member.person_id, created_at=now
                 )
                 session.add(signature)
-            signature.collective_id = collective.id
             signature.display_name = clean.name or ""
             signature.profession = clean.profession or ""
             signature.city = clean.city or ""
@@ -288,19 +310,17 @@ class TribuneService:
             signature.consent_at = now
             signature.updated_at = now
             await session.flush()
-            count = await self._count(session, federation_id)
+            count = await self._count(session, scope)
             milestone = None
             announcements: tuple[Announcement, ...] = ()
-            if not updated:
-                tribune = await self._tribune(session, federation_id)
+            if not mine:
+                tribune = await self._tribune(session, scope.federation_id)
                 milestone = milestone_between(tribune.last_milestone, count)
                 if milestone is not None:
                     tribune.last_milestone = milestone
-                    announcements = await self._announcements(
-                        session, federation_id, "milestone", milestone
-                    )
+                    announcements = await self._announcements(session, scope, milestone)
             return SignResult(
-                updated=updated,
+                updated=bool(mine),
                 count=count,
                 signature=_info(signature),
                 milestone=milestone,
@@ -310,37 +330,29 @@ class TribuneService:
 
     async def withdraw(self, actor: Actor, place: Place) -> WithdrawResult:
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
+            collective, scope = await self._scope(session, place)
             member = await find_member(session, actor)
-            signature = None
-            if member is not None:
-                signature = await session.scalar(
-                    select(Signature).where(
-                        Signature.federation_id == collective.federation_id,
-                        Signature.person_id == member.person_id,
-                    )
-                )
-            if signature is None:
+            mine = await self._own_rows(session, scope, member.person_id) if member else []
+            if not mine:
                 raise NotFound(
                     N_("You have not signed the tribune, so there is nothing to withdraw.")
                 )
-            await session.delete(signature)
+            for row in mine:
+                await session.delete(row)
             await session.flush()
             return WithdrawResult(
-                count=await self._count(session, collective.federation_id),
+                count=await self._count(session, scope),
                 signer_role_id=collective.signer_role_id,
             )
 
     async def signatories(self, actor: Actor, place: Place, page: int = 1) -> SignatoryPage:
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
-            federation_id = collective.federation_id
-            in_federation = Signature.federation_id == federation_id
-            total = await self._count(session, federation_id)
+            _collective, scope = await self._scope(session, place)
+            counted = self._counted(scope)
+            public = Signature.public.is_(True)
+            total = await self._count(session, scope)
             public_total = await session.scalar(
-                select(func.count()).select_from(Signature).where(
-                    in_federation, Signature.public.is_(True)
-                )
+                select(func.count()).select_from(Signature).where(counted, public)
             ) or 0
             pages = max(1, -(-public_total // self.page_size))
             if page < 1 or page > pages:
@@ -352,7 +364,7 @@ class TribuneService:
             rows = (
                 await session.scalars(
                     select(Signature)
-                    .where(in_federation, Signature.public.is_(True))
+                    .where(counted, public)
                     .order_by(Signature.created_at, Signature.id)
                     .offset((page - 1) * self.page_size)
                     .limit(self.page_size)
@@ -364,15 +376,18 @@ class TribuneService:
                 pages=pages,
                 total=total,
                 public_total=public_total,
-                by_city=await self._breakdown(session, federation_id, Signature.city),
-                by_profession=await self._breakdown(session, federation_id, Signature.profession),
+                by_city=await self._breakdown(session, counted, Signature.city),
+                by_profession=await self._breakdown(session, counted, Signature.profession),
             )
 
-    async def _breakdown(self, session, federation_id: int, column) -> tuple[tuple[str, int], ...]:
+    @staticmethod
+    async def _breakdown(
+        session: AsyncSession, counted: ColumnElement[bool], column: InstrumentedAttribute[str]
+    ) -> tuple[tuple[str, int], ...]:
         key = func.lower(column)
         rows = await session.execute(
             select(func.min(column), func.count())
-            .where(Signature.federation_id == federation_id)
+            .where(counted)
             .group_by(key)
             .order_by(func.count().desc(), key)
             .limit(10)
@@ -384,12 +399,12 @@ class TribuneService:
     async def export(self, actor: Actor, place: Place) -> Export:
         _require_moderator(actor)
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
+            _collective, scope = await self._scope(session, place)
             rows = (
                 await session.execute(
                     select(Signature, Collective.name)
-                    .outerjoin(Collective, Collective.id == Signature.collective_id)
-                    .where(Signature.federation_id == collective.federation_id)
+                    .join(Collective, Collective.id == Signature.collective_id)
+                    .where(self._counted(scope))
                     .order_by(Signature.created_at, Signature.id)
                 )
             ).all()
@@ -430,8 +445,8 @@ class TribuneService:
                 length=len(cleaned),
             )
         async with self.db.transaction() as session:
-            collective = await self._collective(session, place)
-            tribune = await self._tribune(session, collective.federation_id)
+            _collective, scope = await self._scope(session, place)
+            tribune = await self._tribune(session, scope.federation_id)
             tribune.text = cleaned or None
             tribune.updated_at = utcnow()
         return SettingResult("text", cleaned or None)
@@ -448,17 +463,10 @@ class TribuneService:
                     CollectiveChannel.workflow == WORKFLOW,
                 )
             )
-            if channel_id is None:
-                if row is not None:
-                    await session.delete(row)
-            elif row is None:
-                session.add(
-                    CollectiveChannel(
-                        collective_id=collective.id, workflow=WORKFLOW, channel_id=channel_id
-                    )
-                )
-            else:
-                row.channel_id = channel_id
+            if row is None:
+                row = CollectiveChannel(collective_id=collective.id, workflow=WORKFLOW)
+                session.add(row)
+            row.channel_id = channel_id
         return SettingResult("announcement_channel", channel_id)
 
     async def set_signer_role(
@@ -471,14 +479,15 @@ class TribuneService:
         return SettingResult("signer_role", role_id)
 
     async def _announcements(
-        self, session, federation_id: int, kind: str, count: int
+        self, session: AsyncSession, scope: Scope, count: int
     ) -> tuple[Announcement, ...]:
         rows = await session.execute(
             select(Collective, CollectiveChannel.channel_id)
             .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
             .where(
-                Collective.federation_id == federation_id,
+                Collective.id.in_(scope.collective_ids),
                 CollectiveChannel.workflow == WORKFLOW,
+                CollectiveChannel.channel_id.is_not(None),
             )
             .order_by(Collective.id)
         )
@@ -488,7 +497,7 @@ class TribuneService:
                 collective_id=collective.external_id,
                 channel_id=channel_id,
                 locale=collective.locale,
-                kind=kind,
+                kind="milestone",
                 count=count,
             )
             for collective, channel_id in rows.all()
