@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
-
 from bot.config import Settings
 from bot.core.outbox import Outbox
+from bot.core.services.audit import AuditService
+from bot.core.services.configuration import ConfigurationService, Profile
+from bot.core.services.federation import FederationService
+from bot.core.services.identity import IdentityService
+from bot.core.services.privacy import PrivacyService
 from bot.core.services.tribune import TribuneService
 from bot.core.types import Place
 from bot.db import migrate
 from bot.db.engine import Database
-from bot.db.models import Collective
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,14 @@ class Core:
             latest_count=settings.tribune.latest_count,
             page_size=settings.tribune.page_size,
         )
-        self._locales: dict[tuple[str, str], str] = {}
+        defaults = {"default_locale": settings.bot.locale,
+                    "default_timezone": settings.bot.timezone}
+        self.config = ConfigurationService(self.db, on_change=self.forget_profile, **defaults)
+        self.federation = FederationService(self.db, **defaults)
+        self.identity = IdentityService(self.db)
+        self.audit = AuditService(self.db)
+        self.privacy = PrivacyService(self.db)
+        self._profiles: dict[tuple[str, str], Profile] = {}
 
     async def start(self) -> None:
         """Apply migrations; call once before serving."""
@@ -39,22 +48,18 @@ class Core:
     async def close(self) -> None:
         await self.db.dispose()
 
+    async def profile(self, place: Place) -> Profile:
+        """Language, time zone and moderator rules of a collective (cached)."""
+        key = (place.platform.value, place.collective_id)
+        cached = self._profiles.get(key)
+        if cached is None:
+            cached = await self.config.profile(place)
+            self._profiles[key] = cached
+        return cached
+
     async def locale_for(self, place: Place) -> str:
         """The interface language of the collective (default from the config)."""
-        key = (place.platform.value, place.collective_id)
-        cached = self._locales.get(key)
-        if cached is not None:
-            return cached
-        async with self.db.transaction() as session:
-            locale = await session.scalar(
-                select(Collective.locale).where(
-                    Collective.platform == key[0], Collective.external_id == key[1]
-                )
-            )
-        if locale is None:
-            return self.settings.bot.locale
-        self._locales[key] = locale
-        return locale
+        return (await self.profile(place)).locale
 
-    def forget_locale(self, place: Place) -> None:
-        self._locales.pop((place.platform.value, place.collective_id), None)
+    def forget_profile(self, place: Place) -> None:
+        self._profiles.pop((place.platform.value, place.collective_id), None)

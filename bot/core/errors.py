@@ -51,3 +51,13 @@ class ConsentRequired(DomainError):
         "Your signature was not recorded: explicit consent is required to store it. "
         "Read the notice above, then sign again with consent."
     )
+
+
+class RateLimited(DomainError):
+    message = N_("Too many attempts: wait a little and try again.")
+
+
+class ConfirmationRequired(DomainError):
+    """The action needs an explicit confirmation; the message says how."""
+
+    message = N_("Please confirm this action.")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.i18n import N_
 from bot.core.render.message import Message
-from bot.textcmd import tribune
+from bot.textcmd import admin, tribune
 from bot.textcmd.registry import Command, Invocation, Registry
 
 
@@ -25,4 +25,6 @@ def build_registry(prefix: str = "!") -> Registry:
                 usage_fr="[commande]", usage_en="[command]", handler=show_help)
     )
     registry.add(tribune.command())
+    for command in admin.commands():
+        registry.add(command)
     return registry

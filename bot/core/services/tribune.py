@@ -20,6 +20,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.core.errors import ConsentRequired, InvalidInput, MissingFields, NotFound, PermissionDenied
 from bot.core.i18n import N_
+from bot.core.services import audit
 from bot.core.services.directory import (
     Scope,
     ensure_collective,
@@ -399,7 +400,9 @@ class TribuneService:
     async def export(self, actor: Actor, place: Place) -> Export:
         _require_moderator(actor)
         async with self.db.transaction() as session:
-            _collective, scope = await self._scope(session, place)
+            collective, scope = await self._scope(session, place)
+            await audit.record(session, actor, await ensure_member(session, actor), collective,
+                               "tribune.export")
             rows = (
                 await session.execute(
                     select(Signature, Collective.name)
@@ -445,10 +448,12 @@ class TribuneService:
                 length=len(cleaned),
             )
         async with self.db.transaction() as session:
-            _collective, scope = await self._scope(session, place)
+            collective, scope = await self._scope(session, place)
             tribune = await self._tribune(session, scope.federation_id)
             tribune.text = cleaned or None
             tribune.updated_at = utcnow()
+            await audit.record(session, actor, await ensure_member(session, actor), collective,
+                               "tribune.text", f"{len(cleaned)} characters")
         return SettingResult("text", cleaned or None)
 
     async def set_announcement_channel(
@@ -467,6 +472,8 @@ class TribuneService:
                 row = CollectiveChannel(collective_id=collective.id, workflow=WORKFLOW)
                 session.add(row)
             row.channel_id = channel_id
+            await audit.record(session, actor, await ensure_member(session, actor), collective,
+                               "config.channel.tribune", channel_id or "")
         return SettingResult("announcement_channel", channel_id)
 
     async def set_signer_role(
@@ -476,6 +483,8 @@ class TribuneService:
         async with self.db.transaction() as session:
             collective = await self._collective(session, place)
             collective.signer_role_id = role_id
+            await audit.record(session, actor, await ensure_member(session, actor), collective,
+                               "tribune.role", role_id or "")
         return SettingResult("signer_role", role_id)
 
     async def _announcements(

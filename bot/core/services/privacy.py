@@ -1,0 +1,136 @@
+"""A member's rights over their data: see all of it, erase all of it.
+
+Both work from the tables' structure: every table with a ``person_id`` or
+``member_id`` column is covered, including tables added later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import ConfirmationRequired
+from bot.core.i18n import N_
+from bot.core.services.directory import find_member
+from bot.core.types import Actor, Place
+from bot.db.engine import Database
+from bot.db.models import AuditEntry, Base, BotState, Member, Person, utcnow
+
+SECRET_COLUMNS = {"code_hash"}
+ERASED = "(erased member)"
+
+
+def _tables(column: str) -> list[Table]:
+    return [t for t in Base.metadata.sorted_tables if column in t.c and t.name != "members"]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DataExport:
+    filename: str
+    content: bytes
+    tables: int
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetResult:
+    identities: int
+    rows: int
+
+
+class PrivacyService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def export(self, actor: Actor, place: Place) -> DataExport:
+        async with self.db.transaction() as session:
+            member = await find_member(session, actor)
+            data: dict[str, Any] = {"generated_at": _plain(utcnow())}
+            if member is not None:
+                members = (await session.scalars(
+                    select(Member).where(Member.person_id == member.person_id)
+                )).all()
+                data["identities"] = [
+                    {"platform": m.platform, "user_id": m.user_id,
+                     "display_name": m.display_name, "since": _plain(m.created_at)}
+                    for m in members
+                ]
+                member_ids = [m.id for m in members]
+                for table in _tables("person_id"):
+                    data[table.name] = await self._rows(
+                        session, table, table.c.person_id == member.person_id
+                    )
+                for table in _tables("member_id"):
+                    data[table.name] = await self._rows(
+                        session, table, table.c.member_id.in_(member_ids)
+                    )
+            content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        return DataExport("mes-donnees.json", content, len(data) - 1)
+
+    @staticmethod
+    async def _rows(session: AsyncSession, table: Table, where: Any) -> list[dict[str, Any]]:
+        rows = (await session.execute(select(table).where(where))).mappings().all()
+        return [
+            {k: _plain(v) for k, v in row.items() if k not in SECRET_COLUMNS} for row in rows
+        ]
+
+    async def forget(self, actor: Actor, place: Place, *, confirm: bool) -> ForgetResult:
+        """Erase the person behind ``actor`` everywhere, after confirmation."""
+        if not confirm:
+            raise ConfirmationRequired(
+                N_("This erases everything the bot holds about you, on every linked account: "
+                   "signatures, profile and history. It cannot be undone. To confirm, send "
+                   "{command}."),
+                command="!oublie-moi confirmer",
+            )
+        async with self.db.transaction() as session:
+            member = await find_member(session, actor)
+            if member is None:
+                return ForgetResult(0, 0)
+            person_id = member.person_id
+            members = (await session.scalars(
+                select(Member).where(Member.person_id == person_id)
+            )).all()
+            rows = 0
+            for table in _tables("person_id") + _tables("member_id"):
+                column = table.c.get("person_id")
+                where = (column == person_id) if column is not None else \
+                    table.c.member_id.in_([m.id for m in members])
+                rows += await session.scalar(
+                    select(func.count()).select_from(table).where(where)
+                ) or 0
+            # The audit log keeps what moderators did, not who they were.
+            traces = [m.user_id for m in members]
+            traces += [m.display_name for m in members if m.display_name]
+            entries = (await session.scalars(
+                select(AuditEntry).where(or_(
+                    AuditEntry.person_id == person_id,
+                    *[AuditEntry.detail.contains(t) for t in traces],
+                    *[AuditEntry.actor_label.contains(t) for t in traces],
+                ))
+            )).all()
+            for entry in entries:
+                if entry.person_id == person_id:
+                    entry.actor_label = ERASED
+                    entry.person_id = None
+                for trace in traces:
+                    entry.detail = entry.detail.replace(trace, ERASED)
+                    entry.actor_label = entry.actor_label.replace(trace, ERASED)
+            await session.execute(delete(BotState).where(
+                or_(*[BotState.key.endswith(":" + m.user_id) for m in members])
+            ))
+            await session.execute(
+                update(AuditEntry).where(AuditEntry.person_id == person_id).values(person_id=None)
+            )
+            await session.execute(delete(Person).where(Person.id == person_id))
+            return ForgetResult(len(members), rows)
