@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.core.app import Core
 from bot.core.types import Actor, Place, Platform
 
-pytest_plugins = ["tests.matrix_harness.fixtures"]
+pytest_plugins = ["tests.matrix_harness.fixtures", "tests.discord_standin.fixtures"]
 
 
 def make_settings(tmp_path: Path, **sections: dict) -> Settings:
