@@ -48,12 +48,12 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
     log.info("starting adapters: %s", ", ".join(a.name for a in adapters))
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
-
+    scheduler = asyncio.create_task(core.scheduler.run(), name="scheduler")
     stopping: set[asyncio.Task[None]] = set()
 
     def request_stop() -> None:
-        for adapter in adapters:
-            task = loop.create_task(adapter.stop())
+        for stop in (core.scheduler.stop, *(adapter.stop for adapter in adapters)):
+            task = loop.create_task(stop())
             stopping.add(task)
             task.add_done_callback(stopping.discard)
 
@@ -64,16 +64,16 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
             pass
     try:
         done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if task.exception() is not None:
-                log.error("adapter %s stopped with an error", task.get_name(),
-                          exc_info=task.exception())
+        failed = [task for task in done if task.exception() is not None]
+        for task in failed:
+            log.error("adapter %s stopped with an error", task.get_name(),
+                      exc_info=task.exception())
         request_stop()
-        await asyncio.wait(tasks, timeout=10)
-        for task in tasks:
+        everything = [*tasks, scheduler]
+        await asyncio.wait(everything, timeout=10)
+        for task in everything:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        failed = [t for t in done if t.exception() is not None]
+        await asyncio.gather(*everything, return_exceptions=True)
         if failed:
             raise SystemExit(1)
     finally:

@@ -6,6 +6,7 @@ import logging
 
 from bot.config import Settings
 from bot.core.outbox import Outbox
+from bot.core.scheduler import Scheduler
 from bot.core.services.audit import AuditService
 from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.federation import FederationService
@@ -24,6 +25,7 @@ class Core:
         self.settings = settings
         self.db = db or Database(settings.database_url)
         self.outbox = Outbox()
+        self.scheduler = Scheduler(self.db)
         self.tribune = TribuneService(
             self.db,
             default_locale=settings.bot.locale,

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -249,6 +250,31 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class Job(Base):
+    """A durable job: runs once at ``due_at``, even after a restart.
+
+    Claimed with a lease; a job whose process died is claimed again when the
+    lease runs out. ``key`` makes scheduling idempotent (one reminder per
+    meetup and offset, say).
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_pending_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str | None] = mapped_column(String(255), unique=True, default=None)
+    payload: Mapped[str] = mapped_column(Text, default="{}")
+    due_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class BotState(Base):
     """Small durable key/value state (e.g. the Matrix sync token)."""
 
@@ -277,6 +303,7 @@ __all__ = [
     "CollectiveChannel",
     "Federation",
     "FederationModerator",
+    "Job",
     "LinkAttempt",
     "LinkCode",
     "Member",
