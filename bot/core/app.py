@@ -9,6 +9,7 @@ from bot.core.outbox import Outbox
 from bot.core.scheduler import Scheduler
 from bot.core.services.audit import AuditService
 from bot.core.services.configuration import ConfigurationService, Profile
+from bot.core.services.demands import DemandService
 from bot.core.services.federation import FederationService
 from bot.core.services.identity import IdentityService
 from bot.core.services.privacy import PrivacyService
@@ -38,6 +39,7 @@ class Core:
                     "default_timezone": settings.bot.timezone}
         self.config = ConfigurationService(self.db, on_change=self.forget_profile, **defaults)
         self.federation = FederationService(self.db, **defaults)
+        self.demands = DemandService(self.db, **defaults)
         self.identity = IdentityService(self.db)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)

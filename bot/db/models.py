@@ -181,6 +181,64 @@ class Signature(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Proposal(Base):
+    """A demand (revendication) proposed by a member and supported by others."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    theme: Mapped[str] = mapped_column(String(32))
+    # open, retained, voting, adopted, rejected, merged
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), default=None
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProposalSupport(Base):
+    """One person's support of a demand (counted once per person)."""
+
+    __tablename__ = "proposal_supports"
+    __table_args__ = (UniqueConstraint("proposal_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PostedMessage(Base):
+    """A message the bot posted for an item, so it can be edited later."""
+
+    __tablename__ = "posted_messages"
+    __table_args__ = (UniqueConstraint("kind", "item_id", "platform", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    item_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(16))
+    collective_id: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str] = mapped_column(String(255))
+    message_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class FederationModerator(Base):
     """A person who may manage a federation (link codes, removals)."""
 
@@ -308,6 +366,9 @@ __all__ = [
     "LinkCode",
     "Member",
     "Person",
+    "PostedMessage",
+    "Proposal",
+    "ProposalSupport",
     "ProcessedEvent",
     "Signature",
     "Tribune",

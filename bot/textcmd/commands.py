@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.i18n import N_
 from bot.core.render.message import Message
-from bot.textcmd import admin, tribune
+from bot.textcmd import admin, demands, tribune
 from bot.textcmd.registry import Command, Invocation, Registry
 
 
@@ -25,6 +25,7 @@ def build_registry(prefix: str = "!") -> Registry:
                 usage_fr="[commande]", usage_en="[command]", handler=show_help)
     )
     registry.add(tribune.command())
+    registry.add(demands.command())
     for command in admin.commands():
         registry.add(command)
     return registry

@@ -6,15 +6,25 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.sqlite import Insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import Actor, Place
-from bot.db.models import Collective, CollectiveChannel, Federation, Member, Person, Tribune
+from bot.db.models import (
+    Base,
+    Collective,
+    CollectiveChannel,
+    Federation,
+    Member,
+    Person,
+    Tribune,
+)
 
 
-def _insert(session: AsyncSession, table):
+def insert_for(session: AsyncSession, table: type[Base]) -> Insert:
+    """An INSERT with ``on_conflict_do_*`` for the session's backend."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 async def ensure_collective(
@@ -35,7 +45,7 @@ async def ensure_collective(
     session.add(federation)
     await session.flush()
     inserted = await session.scalar(
-        _insert(session, Collective)
+        insert_for(session, Collective)
         .values(
             platform=place.platform.value,
             external_id=place.collective_id,
@@ -71,7 +81,7 @@ async def ensure_member(session: AsyncSession, actor: Actor) -> Member:
     session.add(person)
     await session.flush()
     inserted = await session.scalar(
-        _insert(session, Member)
+        insert_for(session, Member)
         .values(
             platform=actor.platform.value,
             user_id=actor.user_id,
