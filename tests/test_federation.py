@@ -219,7 +219,8 @@ async def test_permission_matrix_on_text_commands(core: Core) -> None:
     args = {"creer": "X", "rejoindre": "AAAA-AAAA", "retirer": "1", "moderateur": "bob",
             "partage": "tribune non", "salon": "tribune ici", "langue": "en",
             "fuseau": "UTC", "moderateurs": "10", "organisateurs": "0", "conservation": "30",
-            "texte": "Nouveau texte", "annonces": "ici"}
+            "texte": "Nouveau texte", "annonces": "ici", "fusionner": "1 2",
+            "rejeter": "1 raison=doublon", "retenir": "1"}
     before = await dump(core)
     checked = []
     for root in registry.roots:
@@ -252,3 +253,30 @@ async def test_setup_assistant_walks_in_order(core: Core) -> None:
     assert (await core.config.assistant(mod, place, restart=True)).key == "locale"
     assert await core.config.welcome_needed(place) is True
     assert await core.config.welcome_needed(place) is False
+
+
+async def test_retention_erases_departed_members_only(core: Core) -> None:
+    mod = discord_user("dmod", True)
+    await core.config.set_retention(mod, DISCORD, 30)
+    gone, stays = discord_user("gone"), discord_user("stays")
+    for actor in (gone, stays):
+        await core.tribune.sign(actor, DISCORD, form(actor.display_name))
+    await core.privacy.member_left(DISCORD, gone.user_id)
+    assert (await core.privacy.purge_departed()).persons == 0  # not 30 days yet
+    later = utcnow() + timedelta(days=31)
+    assert (await core.privacy.purge_departed(later)).persons == 1
+    page = await core.tribune.signatories(stays, DISCORD)
+    assert [s.name for s in page.items] == ["stays"]
+    # someone who left but came back (acted again) is kept
+    await core.privacy.member_left(DISCORD, stays.user_id)
+    await core.tribune.sign(stays, DISCORD, form("stays again"))
+    assert (await core.privacy.purge_departed(later + timedelta(days=31))).persons == 0
+
+
+async def test_the_daily_purge_is_a_durable_job(core: Core) -> None:
+    async with core.db.transaction() as session:
+        kinds = (await session.execute(text("SELECT kind, status FROM jobs"))).all()
+    assert kinds == [("privacy.purge", "pending")]
+    await core.start()  # a restart plans nothing twice
+    async with core.db.transaction() as session:
+        assert (await session.execute(text("SELECT count(*) FROM jobs"))).scalar() == 1

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.core.outbox import Outbox
-from bot.core.scheduler import Scheduler
+from bot.core.scheduler import JobContext, Scheduler, schedule
 from bot.core.services.audit import AuditService
 from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.demands import DemandService
@@ -17,8 +18,11 @@ from bot.core.services.tribune import TribuneService
 from bot.core.types import Place
 from bot.db import migrate
 from bot.db.engine import Database
+from bot.db.models import utcnow
 
 log = logging.getLogger(__name__)
+
+PURGE_JOB = "privacy.purge"
 
 
 class Core:
@@ -44,10 +48,24 @@ class Core:
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
         self._profiles: dict[tuple[str, str], Profile] = {}
+        self.scheduler.register(PURGE_JOB, self._purge)
 
     async def start(self) -> None:
-        """Apply migrations; call once before serving."""
+        """Apply migrations and plan the daily jobs; call once before serving."""
         await migrate.upgrade(self.db.url)
+        await self._plan_purge()
+
+    async def _plan_purge(self) -> None:
+        """The daily erasure of departed members' data (see the retention setting)."""
+        now = utcnow()
+        run_at = (now + timedelta(days=1)).replace(hour=3, minute=30, second=0, microsecond=0)
+        async with self.db.transaction() as session:
+            await schedule(session, PURGE_JOB, run_at, key=f"{PURGE_JOB}:{run_at.date()}")
+
+    async def _purge(self, job: JobContext) -> None:
+        result = await self.privacy.purge_departed()
+        log.info("retention: erased %d departed member(s)", result.persons)
+        await self._plan_purge()
 
     async def close(self) -> None:
         await self.db.dispose()

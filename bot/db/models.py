@@ -140,6 +140,27 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Membership(Base):
+    """A member seen in a collective; ``left_at`` is set when they leave it.
+
+    Used by the retention setting: data of members who left every collective
+    more than N days ago is erased.
+    """
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("member_id", "collective_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Tribune(Base):
     """The manifesto of a federation and its milestone bookkeeping."""
 
@@ -365,6 +386,7 @@ __all__ = [
     "LinkAttempt",
     "LinkCode",
     "Member",
+    "Membership",
     "Person",
     "PostedMessage",
     "Proposal",

@@ -244,7 +244,7 @@ class DemandService:
         title, body, theme = _draft_fields(draft)
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
-            member = await ensure_member(session, actor)
+            member = await ensure_member(session, actor, collective)
             if not force:
                 close = await self.similar(session, scope, title, body, member.person_id)
                 if close:
@@ -270,7 +270,7 @@ class DemandService:
     ) -> DemandInfo:
         async with self.db.transaction() as session:
             _collective, scope = await self._scope(session, place)
-            member = await ensure_member(session, actor)
+            member = await ensure_member(session, actor, _collective)
             proposal = await self._get(session, scope, number)
             if proposal.status == "merged" and proposal.merged_into_id:
                 proposal = await self._get(session, scope, proposal.merged_into_id)

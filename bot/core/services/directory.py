@@ -16,8 +16,10 @@ from bot.db.models import (
     CollectiveChannel,
     Federation,
     Member,
+    Membership,
     Person,
     Tribune,
+    utcnow,
 )
 
 
@@ -67,8 +69,26 @@ async def ensure_collective(
     return collective
 
 
-async def ensure_member(session: AsyncSession, actor: Actor) -> Member:
-    """The member for ``actor`` (a new identity is a new person)."""
+async def ensure_member(
+    session: AsyncSession, actor: Actor, collective: Collective | None = None
+) -> Member:
+    """The member for ``actor`` (a new identity is a new person); with
+    ``collective``, also note that the member is active there."""
+    member = await _member(session, actor)
+    if collective is not None:
+        await session.execute(
+            insert_for(session, Membership)
+            .values(member_id=member.id, collective_id=collective.id, joined_at=utcnow())
+            .on_conflict_do_update(
+                index_elements=["member_id", "collective_id"],
+                set_={"left_at": None},
+                where=Membership.left_at.is_not(None),
+            )
+        )
+    return member
+
+
+async def _member(session: AsyncSession, actor: Actor) -> Member:
     query = select(Member).where(
         Member.platform == actor.platform.value, Member.user_id == actor.user_id
     )

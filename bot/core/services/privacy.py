@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, select, update
@@ -16,10 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import ConfirmationRequired
 from bot.core.i18n import N_
-from bot.core.services.directory import find_member
+from bot.core.services.directory import find_collective, find_member
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
-from bot.db.models import AuditEntry, Base, BotState, Member, Person, utcnow
+from bot.db.models import (
+    AuditEntry,
+    Base,
+    BotState,
+    Collective,
+    Member,
+    Membership,
+    Person,
+    utcnow,
+)
 
 SECRET_COLUMNS = {"code_hash"}
 ERASED = "(erased member)"
@@ -48,9 +57,55 @@ class ForgetResult:
     rows: int
 
 
+@dataclass(frozen=True, slots=True)
+class PurgeResult:
+    persons: int
+
+
 class PrivacyService:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def member_left(self, place: Place, user_id: str) -> None:
+        """Note that a member left a collective (adapters call it on leave events)."""
+        async with self.db.transaction() as session:
+            member = await session.scalar(select(Member).where(
+                Member.platform == place.platform.value, Member.user_id == user_id))
+            collective = await find_collective(session, place)
+            if member is None or collective is None:
+                return
+            row = await session.scalar(select(Membership).where(
+                Membership.member_id == member.id, Membership.collective_id == collective.id))
+            if row is None:
+                row = Membership(member_id=member.id, collective_id=collective.id)
+                session.add(row)
+            row.left_at = utcnow()
+
+    async def purge_departed(self, now: datetime | None = None) -> PurgeResult:
+        """Erase persons who left collectives with a retention setting longer ago
+        than that setting, and are active in no collective any more."""
+        now = now or utcnow()
+        async with self.db.transaction() as session:
+            candidates = await session.execute(
+                select(Member.person_id, Membership.left_at, Collective.retention_days)
+                .join(Membership, Membership.member_id == Member.id)
+                .join(Collective, Collective.id == Membership.collective_id)
+                .where(Membership.left_at.is_not(None), Collective.retention_days.is_not(None))
+            )
+            expired = {
+                person_id for person_id, left_at, days in candidates.all()
+                if left_at + timedelta(days=days) <= now
+            }
+            if expired:
+                active = set(await session.scalars(
+                    select(Member.person_id)
+                    .join(Membership, Membership.member_id == Member.id)
+                    .where(Member.person_id.in_(expired), Membership.left_at.is_(None))
+                ))
+                expired -= active
+            for person_id in expired:
+                await self._erase(session, person_id)
+        return PurgeResult(len(expired))
 
     async def export(self, actor: Actor, place: Place) -> DataExport:
         async with self.db.transaction() as session:
@@ -97,40 +152,43 @@ class PrivacyService:
             member = await find_member(session, actor)
             if member is None:
                 return ForgetResult(0, 0)
-            person_id = member.person_id
-            members = (await session.scalars(
-                select(Member).where(Member.person_id == person_id)
-            )).all()
-            rows = 0
-            for table in _tables("person_id") + _tables("member_id"):
-                column = table.c.get("person_id")
-                where = (column == person_id) if column is not None else \
-                    table.c.member_id.in_([m.id for m in members])
-                rows += await session.scalar(
-                    select(func.count()).select_from(table).where(where)
-                ) or 0
-            # The audit log keeps what moderators did, not who they were.
-            traces = [m.user_id for m in members]
-            traces += [m.display_name for m in members if m.display_name]
-            entries = (await session.scalars(
-                select(AuditEntry).where(or_(
-                    AuditEntry.person_id == person_id,
-                    *[AuditEntry.detail.contains(t) for t in traces],
-                    *[AuditEntry.actor_label.contains(t) for t in traces],
-                ))
-            )).all()
-            for entry in entries:
-                if entry.person_id == person_id:
-                    entry.actor_label = ERASED
-                    entry.person_id = None
-                for trace in traces:
-                    entry.detail = entry.detail.replace(trace, ERASED)
-                    entry.actor_label = entry.actor_label.replace(trace, ERASED)
-            await session.execute(delete(BotState).where(
-                or_(*[BotState.key.endswith(":" + m.user_id) for m in members])
+            return await self._erase(session, member.person_id)
+
+    async def _erase(self, session: AsyncSession, person_id: int) -> ForgetResult:
+        """Delete a person and everything linked to them; scrub the audit log."""
+        members = (await session.scalars(
+            select(Member).where(Member.person_id == person_id)
+        )).all()
+        rows = 0
+        for table in _tables("person_id") + _tables("member_id"):
+            column = table.c.get("person_id")
+            where = (column == person_id) if column is not None else \
+                table.c.member_id.in_([m.id for m in members])
+            rows += await session.scalar(
+                select(func.count()).select_from(table).where(where)
+            ) or 0
+        # The audit log keeps what moderators did, not who they were.
+        traces = [m.user_id for m in members]
+        traces += [m.display_name for m in members if m.display_name]
+        entries = (await session.scalars(
+            select(AuditEntry).where(or_(
+                AuditEntry.person_id == person_id,
+                *[AuditEntry.detail.contains(t) for t in traces],
+                *[AuditEntry.actor_label.contains(t) for t in traces],
             ))
-            await session.execute(
-                update(AuditEntry).where(AuditEntry.person_id == person_id).values(person_id=None)
-            )
-            await session.execute(delete(Person).where(Person.id == person_id))
-            return ForgetResult(len(members), rows)
+        )).all()
+        for entry in entries:
+            if entry.person_id == person_id:
+                entry.actor_label = ERASED
+                entry.person_id = None
+            for trace in traces:
+                entry.detail = entry.detail.replace(trace, ERASED)
+                entry.actor_label = entry.actor_label.replace(trace, ERASED)
+        await session.execute(delete(BotState).where(
+            or_(*[BotState.key.endswith(":" + m.user_id) for m in members])
+        ))
+        await session.execute(
+            update(AuditEntry).where(AuditEntry.person_id == person_id).values(person_id=None)
+        )
+        await session.execute(delete(Person).where(Person.id == person_id))
+        return ForgetResult(len(members), rows)

@@ -292,7 +292,7 @@ class TribuneService:
         clean = validate_form(form)
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
-            member = await ensure_member(session, actor)
+            member = await ensure_member(session, actor, collective)
             mine = await self._own_rows(session, scope, member.person_id)
             now = utcnow()
             # Prefer the row made here; a linked identity may have signed elsewhere.
