@@ -32,7 +32,9 @@ async def test_due_jobs_run_once_and_future_ones_wait(core: Core) -> None:
     assert await scheduler.run_due() == 0
     assert seen == [("remind", {"n": 1})]
     async with core.db.transaction() as session:
-        statuses = sorted((await session.scalars(select(Job.status))).all())
+        statuses = sorted(
+            (await session.scalars(select(Job.status).where(Job.kind == "remind"))).all()
+        )
     assert statuses == ["done", "pending"]
 
 
@@ -68,7 +70,11 @@ async def test_a_job_of_a_dead_process_is_claimed_after_its_lease(core: Core) ->
     alive.register("remind", handler)
     assert await alive.run_due() == 0  # lease still held
     async with core.db.transaction() as session:
-        await session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
+        await session.execute(
+            update(Job)
+            .where(Job.kind == "remind")
+            .values(locked_until=utcnow() - timedelta(seconds=1))
+        )
     assert await alive.run_due() == 1 and ran == [2]
 
 
@@ -84,12 +90,12 @@ async def test_failures_are_retried_then_given_up(core: Core) -> None:
     scheduler.register("flaky", flaky)
     await scheduler.run_due()
     async with core.db.transaction() as session:
-        job = await session.scalar(select(Job))
+        job = await session.scalar(select(Job).where(Job.kind == "flaky"))
         assert job.status == "pending" and "platform down" in job.last_error
         job.due_at = utcnow() - timedelta(seconds=1)
     await scheduler.run_due()
     async with core.db.transaction() as session:
-        assert (await session.scalar(select(Job.status))) == "failed"
+        assert (await session.scalar(select(Job.status).where(Job.kind == "flaky"))) == "failed"
     assert calls == [1, 2]
 
 
