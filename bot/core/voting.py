@@ -61,6 +61,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any, Generic, TypeAlias, TypeVar
 
 __all__ = [
@@ -437,7 +438,8 @@ class IrvResult(TallyResult[IrvScore]):
     """Instant-runoff: ``rounds`` in order, the last one decides.
 
     Ranking: the winner, then the other options of the last round by their
-    votes in it, then eliminated options, last eliminated first.
+    votes in it (or, after an exact tie, all options of the last round as one
+    group), then eliminated options, last eliminated first.
     """
 
     rounds: tuple[IrvRound, ...]
@@ -689,7 +691,7 @@ def tally_majority_judgment(
     ranking = _rank_by(opts, values.__getitem__)
 
     tiebreaks: list[MjTiebreak] = []
-    for ahead, behind in zip(ranking, ranking[1:], strict=False):
+    for ahead, behind in pairwise(ranking):
         a, b = values[ahead[0]], values[behind[0]]
         removed = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
         if removed:
@@ -729,7 +731,7 @@ def tally(
 
 # ----------------------------------------------------------------------------- JSON
 
-JsonValue: TypeAlias = None | str | list[Any] | dict[str, Any]
+JsonValue: TypeAlias = str | list[Any] | dict[str, Any] | None
 
 
 def ballot_to_json(method: Method | str, ballot: Ballot) -> JsonValue:
