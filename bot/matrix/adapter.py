@@ -1,0 +1,668 @@
+"""The Matrix adapter: ``!`` commands in rooms, replies as HTML notices (matrix-nio).
+
+How it stays correct across restarts:
+
+- The sync token lives in the database and is saved only after every event of a
+  sync has been handled; the first start of all makes one sync whose timeline is
+  ignored, so old history is never executed.
+- Each command event is claimed in ``ProcessedEvent`` before it runs, so an event
+  seen twice (a sync replayed after a crash) runs at most once.
+- The device id, its access token and the encryption keys live together under
+  ``<data_dir>/matrix-store/``, so the bot keeps one device and can still read
+  encrypted rooms after a restart.
+
+Replies marked private go to a direct room with the member (encrypted when the
+origin room is), with a short note in the origin room.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import time
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    EncryptionError,
+    Event,
+    JoinError,
+    KeysUploadError,
+    LoginError,
+    MatrixRoom,
+    MegolmEvent,
+    RoomCreateError,
+    RoomCreateEvent,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomPreset,
+    RoomPutStateError,
+    RoomSendError,
+    SyncError,
+    SyncResponse,
+    UploadError,
+    WhoamiError,
+)
+from nio.crypto import ENCRYPTION_ENABLED
+
+from bot.core.app import Core
+from bot.core.errors import DomainError
+from bot.core.i18n import _, use_locale
+from bot.core.render import errors as render_errors
+from bot.core.render.message import Attachment, Message, Visibility
+from bot.core.types import Actor, Place, Platform
+from bot.errors import error_reference
+from bot.matrix._render import file_content, message_content
+from bot.matrix._state import MatrixState
+from bot.textcmd import build_registry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MEGOLM = "m.megolm.v1.aes-sha2"
+STORE_DIR = "matrix-store"
+SESSION_FILE = "session.json"
+# How long handled event ids are remembered; far longer than any sync replay.
+EVENT_MEMORY = timedelta(days=30)
+# How long a private reply waits for its new direct room to appear in a sync.
+PRIVATE_WAIT_S = 120.0
+# How long an event that could not be decrypted yet waits for its room key.
+UNDECRYPTED_WAIT_S = 300.0
+UNDECRYPTED_MAX = 200
+# On the very first start, events older than this before the start are history.
+HISTORY_GRACE_MS = 30_000
+RETRY_MAX_S = 60.0
+
+# Presence, typing and receipts are not needed; a long timeline limit lets a
+# restart catch up on the commands sent while the bot was away.
+SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "room": {
+        "timeline": {"limit": 100},
+        "ephemeral": {"not_types": ["*"]},
+    },
+}
+# The first sync of all only needs room state: its timeline is never executed.
+FIRST_SYNC_FILTER: dict[str, Any] = {
+    "presence": {"not_types": ["*"]},
+    "room": {"timeline": {"limit": 1}, "ephemeral": {"not_types": ["*"]}},
+}
+
+
+class MatrixLoginError(RuntimeError):
+    """The bot cannot log in with the configured credentials."""
+
+
+class MatrixSendError(RuntimeError):
+    """The homeserver refused something the bot sent."""
+
+
+class _Stopped(Exception):
+    """``stop()`` interrupted a wait; ``run()`` returns quietly."""
+
+
+@dataclass
+class _PendingPrivate:
+    room_id: str
+    message: Message
+    encrypted: bool
+    since: float
+
+
+@dataclass
+class _Undecrypted:
+    room_id: str
+    event: MegolmEvent
+    since: float
+
+
+def _creators_are_privileged(room_version: str) -> bool:
+    """From room version 12 on, creators outrank every power level (and are not listed)."""
+    if room_version.isdigit():
+        return int(room_version) >= 12
+    return room_version.startswith("org.matrix.hydra.")
+
+
+def _server_of(matrix_id: str | None) -> str | None:
+    if not matrix_id or ":" not in matrix_id:
+        return None
+    return matrix_id.split(":", 1)[1].casefold()
+
+
+class MatrixAdapter:
+    name = "matrix"
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.settings = core.settings.matrix
+        self.registry = build_registry(prefix=self.settings.command_prefix)
+        self.state = MatrixState(core.db)
+        self.store_dir = Path(core.settings.bot.data_dir) / STORE_DIR
+        self.client: AsyncClient | None = None
+        self._stopping = asyncio.Event()
+        self._waiting: asyncio.Future[Any] | None = None
+        self._not_before_ms = 0
+        self._pending: list[_PendingPrivate] = []
+        self._undecrypted: dict[str, _Undecrypted] = {}
+        self._new_direct: dict[str, str] = {}  # user id -> direct room not synced yet
+        self._creators: dict[str, frozenset[str]] = {}  # room id -> privileged creators
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def run(self) -> None:
+        self.core.outbox.register(Platform.MATRIX.value, self.announce)
+        try:
+            self.client = await self._connect()
+            await self._serve(self.client)
+        except _Stopped:
+            pass
+        finally:
+            self.core.outbox.unregister(Platform.MATRIX.value)
+            if self.client is not None:
+                await self.client.close()
+            log.info("matrix: stopped")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._waiting is not None:
+            self._waiting.cancel()
+
+    async def _interruptible(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` so that ``stop()`` can cut it short (long polls, retries)."""
+        if self._stopping.is_set():
+            coro.close()
+            raise _Stopped
+        task = asyncio.ensure_future(coro)
+        self._waiting = task
+        try:
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._stopping.is_set() and not (current and current.cancelling()):
+                raise _Stopped from None
+            raise
+        finally:
+            self._waiting = None
+
+    # -- login -----------------------------------------------------------------
+
+    def _session_path(self) -> Path:
+        return self.store_dir / SESSION_FILE
+
+    def _read_session(self) -> dict[str, str]:
+        try:
+            data = json.loads(self._session_path().read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict):
+            return {}
+        if (data.get("user_id"), data.get("homeserver")) != (
+            self.settings.user_id, self.settings.homeserver
+        ):
+            return {}
+        return {k: v for k, v in data.items() if isinstance(v, str)}
+
+    def _write_session(self, client: AsyncClient) -> None:
+        data = {
+            "homeserver": self.settings.homeserver,
+            "user_id": self.settings.user_id,
+            "device_id": client.device_id,
+            "access_token": client.access_token,
+        }
+        path = self._session_path()
+        temporary = path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        temporary.replace(path)
+
+    async def _connect(self) -> AsyncClient:
+        settings = self.settings
+        encryption = settings.encryption
+        if encryption and not ENCRYPTION_ENABLED:
+            log.warning("matrix: encryption support is not installed; encrypted rooms are "
+                        "ignored (install matrix-nio[e2e])")
+            encryption = False
+        self.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        config = AsyncClientConfig(encryption_enabled=encryption, store_sync_tokens=False)
+        client = AsyncClient(
+            settings.homeserver, settings.user_id, store_path=str(self.store_dir), config=config
+        )
+        try:
+            if settings.access_token:
+                await self._use_access_token(client)
+            else:
+                await self._password_login(client)
+            if client.olm is not None and client.should_upload_keys:
+                uploaded = await self._interruptible(client.keys_upload())
+                if isinstance(uploaded, KeysUploadError):
+                    log.warning("matrix: device keys were not uploaded (%s); encrypted rooms "
+                                "may not work", uploaded.message)
+        except BaseException:
+            await client.close()
+            raise
+        log.info("matrix: logged in as %s, device %s, encryption %s",
+                 client.user_id, client.device_id, "on" if client.olm else "off")
+        return client
+
+    async def _use_access_token(self, client: AsyncClient) -> None:
+        client.access_token = self.settings.access_token
+        who = await self._interruptible(client.whoami())
+        if isinstance(who, WhoamiError):
+            raise MatrixLoginError(f"matrix.access_token was refused: {who.message}")
+        device_id = self.settings.device_id or who.device_id
+        if not device_id:
+            raise MatrixLoginError(
+                "the homeserver did not say which device matrix.access_token belongs to; "
+                "set matrix.device_id"
+            )
+        client.restore_login(who.user_id, device_id, self.settings.access_token)
+
+    async def _password_login(self, client: AsyncClient) -> None:
+        saved = self._read_session()
+        device_id = self.settings.device_id or saved.get("device_id")
+        if saved.get("access_token") and device_id == saved.get("device_id"):
+            client.restore_login(self.settings.user_id, device_id, saved["access_token"])
+            who = await self._interruptible(client.whoami())
+            if not isinstance(who, WhoamiError):
+                return
+            log.info("matrix: saved session expired (%s); logging in again", who.message)
+            client.access_token = ""
+        client.device_id = device_id or None
+        await self._login(client)
+
+    async def _login(self, client: AsyncClient) -> None:
+        """Password login, on the client's device when it has one (keys stay valid)."""
+        response = await self._interruptible(
+            client.login(self.settings.password, device_name=self.settings.device_name)
+        )
+        if isinstance(response, LoginError):
+            raise MatrixLoginError(
+                f"login of {self.settings.user_id} on {self.settings.homeserver} failed: "
+                f"{response.message}"
+            )
+        self._write_session(client)
+
+    # -- sync loop ---------------------------------------------------------------
+
+    async def _sync(
+        self,
+        client: AsyncClient,
+        *,
+        timeout_ms: int,
+        since: str | None = None,
+        full_state: bool | None = None,
+        sync_filter: dict[str, Any] = SYNC_FILTER,
+    ) -> SyncResponse:
+        delay = 1.0
+        while True:
+            try:
+                response = await self._interruptible(
+                    client.sync(timeout=timeout_ms, sync_filter=sync_filter, since=since,
+                                full_state=full_state)
+                )
+            except (_Stopped, asyncio.CancelledError):
+                raise
+            except Exception as exc:
+                response = SyncError(f"{type(exc).__name__}: {exc}")
+            if isinstance(response, SyncResponse):
+                return response
+            if response.status_code == "M_UNKNOWN_TOKEN":
+                if self.settings.access_token or not self.settings.password:
+                    raise MatrixLoginError(f"the homeserver ended the session: {response.message}")
+                log.warning("matrix: session ended by the homeserver; logging in again")
+                await self._login(client)
+                continue
+            log.warning("matrix: sync failed (%s); retrying in %.0fs", response.message, delay)
+            await self._interruptible(asyncio.sleep(delay))
+            delay = min(delay * 2, RETRY_MAX_S)
+
+    async def _serve(self, client: AsyncClient) -> None:
+        forgotten = await self.state.forget_events(EVENT_MEMORY)
+        if forgotten:
+            log.debug("matrix: forgot %d old event ids", forgotten)
+        user_id = client.user_id
+        token = await self.state.next_batch(user_id)
+        if token is None:
+            # First start of all: learn the rooms, join pending invites, run nothing old.
+            self._not_before_ms = int(time.time() * 1000) - HISTORY_GRACE_MS
+            response = await self._sync(client, timeout_ms=0, full_state=True,
+                                        sync_filter=FIRST_SYNC_FILTER)
+            await self._maintain_keys(client)
+            self._note_creators(response)
+            await self._handle_invites(client, response)
+            await self.state.save_next_batch(user_id, response.next_batch)
+        else:
+            # Full room state (members, power levels), timeline from the saved token.
+            response = await self._sync(client, timeout_ms=0, since=token, full_state=True)
+            await self._process(client, response)
+        log.info("matrix: syncing as %s in %d rooms", user_id, len(client.rooms))
+        while not self._stopping.is_set():
+            response = await self._sync(client, timeout_ms=self.settings.sync_timeout_ms)
+            await self._process(client, response)
+
+    async def _process(self, client: AsyncClient, response: SyncResponse) -> None:
+        """Handle one sync, then save its token: a crash before that replays it."""
+        await self._maintain_keys(client)
+        self._note_creators(response)
+        await self._handle_invites(client, response)
+        for room_id, info in response.rooms.join.items():
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            for event in self._after_own_join(client, info.timeline.events):
+                await self._guarded(client, room, event)
+        await self._retry_undecrypted(client)
+        await self._flush_private(client)
+        await self.state.save_next_batch(client.user_id, response.next_batch)
+
+    async def _maintain_keys(self, client: AsyncClient) -> None:
+        """Olm housekeeping between syncs: to-device messages, key upload, query, claim."""
+        if client.olm is None:
+            return
+        try:
+            await client.send_to_device_messages()
+            if client.should_upload_keys:
+                await client.keys_upload()
+            if client.should_query_keys:
+                await client.keys_query()
+            if client.should_claim_keys:
+                await client.keys_claim(client.get_users_for_key_claiming())
+        except Exception:
+            log.exception("matrix: encryption key maintenance failed")
+
+    def _note_creators(self, response: SyncResponse) -> None:
+        """Remember who created each room when the room version makes creators supreme."""
+        for room_id, info in response.rooms.join.items():
+            for event in (*info.state, *info.timeline.events):
+                if not isinstance(event, RoomCreateEvent):
+                    continue
+                if not _creators_are_privileged(str(event.room_version)):
+                    self._creators[room_id] = frozenset()
+                    continue
+                extra = event.source.get("content", {}).get("additional_creators", [])
+                extra = [user for user in extra if isinstance(user, str)]
+                self._creators[room_id] = frozenset([event.sender, *extra])
+
+    @staticmethod
+    def _after_own_join(client: AsyncClient, events: Sequence[Event]) -> Sequence[Event]:
+        """Events after the bot's own join: what came before is the room's history."""
+        start = 0
+        for index, event in enumerate(events):
+            if (
+                isinstance(event, RoomMemberEvent)
+                and event.state_key == client.user_id
+                and event.membership == "join"
+                and event.prev_membership != "join"
+            ):
+                start = index + 1
+        return events[start:]
+
+    async def _handle_invites(self, client: AsyncClient, response: SyncResponse) -> None:
+        for room_id in response.rooms.invite:
+            invited = client.invited_rooms.get(room_id)
+            inviter = invited.inviter if invited is not None else None
+            try:
+                if not self._invite_allowed(room_id, inviter):
+                    log.info("matrix: declining the invite to %s from %s", room_id, inviter)
+                    await client.room_leave(room_id)
+                    continue
+                joined = await client.join(room_id)
+                if isinstance(joined, JoinError):
+                    log.warning("matrix: could not join %s: %s", room_id, joined.message)
+                else:
+                    log.info("matrix: joined %s (invited by %s)", room_id, inviter)
+            except Exception:
+                log.exception("matrix: handling the invite to %s failed", room_id)
+
+    def _invite_allowed(self, room_id: str, inviter: str | None) -> bool:
+        allowed = {server.casefold() for server in self.settings.allowed_servers}
+        if not allowed:
+            return True
+        server = _server_of(inviter) if inviter else _server_of(room_id)
+        return server in allowed
+
+    # -- events ----------------------------------------------------------------
+
+    async def _guarded(self, client: AsyncClient, room: MatrixRoom, event: Event) -> None:
+        """No event, understood or not, may stop the sync loop."""
+        try:
+            await self._on_event(client, room, event)
+        except Exception:
+            log.exception("matrix: event %s in %s could not be handled",
+                          getattr(event, "event_id", "?"), room.room_id)
+
+    async def _on_event(self, client: AsyncClient, room: MatrixRoom, event: Event) -> None:
+        if isinstance(event, MegolmEvent):
+            if client.olm is not None and len(self._undecrypted) < UNDECRYPTED_MAX:
+                self._undecrypted[event.event_id] = _Undecrypted(
+                    room.room_id, event, time.monotonic()
+                )
+            return
+        if not isinstance(event, RoomMessageText) or event.sender == client.user_id:
+            return
+        if event.server_timestamp < self._not_before_ms:
+            return
+        content = event.source.get("content")
+        relation = content.get("m.relates_to") if isinstance(content, dict) else None
+        if isinstance(relation, dict) and relation.get("rel_type") == "m.replace":
+            return  # an edit; the original was already handled
+        text = self.registry.strip_prefix(event.body, required=True)
+        if text is None:
+            return
+        if not await self.state.claim_event(event.event_id):
+            log.info("matrix: event %s already handled; skipped", event.event_id)
+            return
+        await self._command(room, event, text, relation)
+
+    async def _retry_undecrypted(self, client: AsyncClient) -> None:
+        """Events whose room key arrived after them are handled once it is there."""
+        now = time.monotonic()
+        for event_id, item in list(self._undecrypted.items()):
+            try:
+                decrypted = client.decrypt_event(item.event)
+            except EncryptionError:
+                if now - item.since > UNDECRYPTED_WAIT_S:
+                    del self._undecrypted[event_id]
+                    log.warning("matrix: no room key for event %s in %s; ignored",
+                                event_id, item.room_id)
+                continue
+            del self._undecrypted[event_id]
+            room = client.rooms.get(item.room_id)
+            if room is not None and not isinstance(decrypted, MegolmEvent):
+                await self._guarded(client, room, decrypted)
+
+    def _actor(self, room: MatrixRoom, user_id: str, moderator_level: int | None) -> Actor:
+        """The member acting; moderator from the room's power levels (creators included)."""
+        user = room.users.get(user_id)
+        name = user.display_name if user is not None and user.display_name else user_id
+        if moderator_level is None:
+            moderator_level = self.settings.moderator_power_level
+        moderator = (
+            user_id in self._creators.get(room.room_id, frozenset())
+            or room.power_levels.get_user_level(user_id) >= moderator_level
+        )
+        return Actor(Platform.MATRIX, user_id, name, moderator)
+
+    async def _command(
+        self, room: MatrixRoom, event: RoomMessageText, text: str, relation: Any
+    ) -> None:
+        """Run one command; the only place where errors become replies."""
+        place = Place(Platform.MATRIX, room.room_id, room.room_id, room.display_name)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, event.sender, profile.moderator_power_level)
+        relates_to = _reply_relation(event.event_id, relation)
+        with use_locale(profile.locale):
+            try:
+                replies = await self.registry.dispatch(self.core, actor, place, text)
+                for reply in replies:
+                    await self._reply(room, relates_to, actor, reply)
+            except DomainError as exc:
+                await self._reply_quietly(room, relates_to, render_errors.error(exc))
+            except Exception:
+                reference = error_reference()
+                log.exception("matrix command failed [%s] in %s: %s", reference,
+                              room.room_id, " ".join(text.split()[:2]))
+                await self._reply_quietly(room, relates_to, render_errors.unexpected(reference))
+
+    async def _reply_quietly(
+        self, room: MatrixRoom, relates_to: dict[str, Any], message: Message
+    ) -> None:
+        try:
+            await self._send(room.room_id, message, relates_to)
+        except Exception:
+            log.exception("matrix: could not reply in %s", room.room_id)
+
+    async def _reply(
+        self, room: MatrixRoom, relates_to: dict[str, Any], actor: Actor, message: Message
+    ) -> None:
+        if message.visibility is Visibility.PRIVATE and not await self._is_direct(room, actor):
+            direct = await self._direct_room(actor.user_id, encrypted=room.encrypted)
+            self._pending.append(
+                _PendingPrivate(direct, message, room.encrypted, time.monotonic())
+            )
+            note = Message(
+                lines=(_("The reply was sent to you in a direct message."),),
+                visibility=Visibility.EPHEMERAL,
+            )
+            await self._send(room.room_id, note, relates_to)
+            await self._flush_private(self._client())
+            return
+        await self._send(room.room_id, message, relates_to)
+
+    # -- direct rooms ------------------------------------------------------------
+
+    async def _is_direct(self, room: MatrixRoom, actor: Actor) -> bool:
+        """Whether ``room`` is the bot's direct room with the actor (and only them)."""
+        if set(room.users) != {room.own_user_id, actor.user_id}:
+            return False
+        known = self._new_direct.get(actor.user_id) or await self.state.direct_room(
+            room.own_user_id, actor.user_id
+        )
+        return known == room.room_id
+
+    async def _direct_room(self, user_id: str, *, encrypted: bool) -> str:
+        """The direct room with ``user_id``, created (and remembered) if needed."""
+        client = self._client()
+        room_id = self._new_direct.get(user_id)
+        if room_id is not None:
+            return room_id
+        room_id = await self.state.direct_room(client.user_id, user_id)
+        room = client.rooms.get(room_id) if room_id else None
+        if room_id and room is not None and set(room.users) == {client.user_id, user_id}:
+            if encrypted and not room.encrypted:
+                changed = await client.room_put_state(
+                    room_id, "m.room.encryption", {"algorithm": MEGOLM}
+                )
+                if isinstance(changed, RoomPutStateError):
+                    raise MatrixSendError(f"cannot encrypt {room_id}: {changed.message}")
+            return room_id
+        initial_state = (
+            [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
+            if encrypted else []
+        )
+        created = await client.room_create(
+            is_direct=True,
+            invite=[user_id],
+            preset=RoomPreset.trusted_private_chat,
+            initial_state=initial_state,
+        )
+        if isinstance(created, RoomCreateError):
+            raise MatrixSendError(f"cannot create a direct room: {created.message}")
+        self._new_direct[user_id] = created.room_id
+        await self.state.save_direct_room(client.user_id, user_id, created.room_id)
+        log.info("matrix: created direct room %s", created.room_id)
+        return created.room_id
+
+    async def _flush_private(self, client: AsyncClient) -> None:
+        """Send private replies whose direct room the client now knows (and can encrypt)."""
+        for user_id, room_id in list(self._new_direct.items()):
+            if room_id in client.rooms:
+                del self._new_direct[user_id]
+        waiting: list[_PendingPrivate] = []
+        now = time.monotonic()
+        for item in self._pending:
+            room = client.rooms.get(item.room_id)
+            if room is None or (item.encrypted and not room.encrypted):
+                if now - item.since < PRIVATE_WAIT_S:
+                    waiting.append(item)
+                else:
+                    log.warning("matrix: direct room %s never became ready; reply dropped",
+                                item.room_id)
+                continue
+            try:
+                await self._send(item.room_id, item.message)
+            except Exception:
+                log.exception("matrix: private reply in %s failed", item.room_id)
+        self._pending = waiting
+
+    # -- sending -----------------------------------------------------------------
+
+    def _client(self) -> AsyncClient:
+        if self.client is None or not self.client.logged_in:
+            raise MatrixSendError("the Matrix client is not connected")
+        return self.client
+
+    async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
+        """Outbox sender: post an announcement in a room."""
+        await self._send(channel_id, message)
+
+    async def _send(
+        self, room_id: str, message: Message, relates_to: dict[str, Any] | None = None
+    ) -> None:
+        client = self._client()
+        content = message_content(message, relates_to=relates_to)
+        await self._room_send(client, room_id, content)
+        for attachment in message.attachments:
+            await self._send_file(client, room_id, attachment)
+
+    async def _room_send(self, client: AsyncClient, room_id: str, content: dict[str, Any]) -> None:
+        sent = await client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
+        if isinstance(sent, RoomSendError):
+            raise MatrixSendError(f"sending to {room_id} failed: {sent.message}")
+
+    async def _send_file(self, client: AsyncClient, room_id: str, attachment: Attachment) -> None:
+        room = client.rooms.get(room_id)
+        encrypt = client.olm is not None and room is not None and room.encrypted
+        data = attachment.content
+        uploaded, keys = await client.upload(
+            lambda _429s, _timeouts: io.BytesIO(data),
+            content_type=attachment.mime,
+            filename=attachment.filename,
+            encrypt=encrypt,
+            filesize=len(data),
+        )
+        if isinstance(uploaded, UploadError):
+            raise MatrixSendError(f"upload of {attachment.filename} failed: {uploaded.message}")
+        content = file_content(attachment, uploaded.content_uri, keys if encrypt else None)
+        await self._room_send(client, room_id, content)
+
+
+def _reply_relation(event_id: str, relation: Any) -> dict[str, Any]:
+    """A reply to ``event_id``, kept in its thread when the command was in one."""
+    if (
+        isinstance(relation, dict)
+        and relation.get("rel_type") == "m.thread"
+        and isinstance(relation.get("event_id"), str)
+    ):
+        return {
+            "rel_type": "m.thread",
+            "event_id": relation["event_id"],
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": event_id},
+        }
+    return {"m.in_reply_to": {"event_id": event_id}}
+
+
+__all__ = ["MatrixAdapter", "MatrixLoginError", "MatrixSendError"]

@@ -1,0 +1,27 @@
+"""One bot process shared by the scenarios of a module; members are created per test.
+
+The ``synapse`` fixture comes from ``tests.matrix_harness.fixtures`` (loaded by the
+top-level conftest), so the whole run shares one homeserver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.e2e_matrix.helpers import BotProcess
+from tests.matrix_harness.synapse import SynapseServer
+
+
+@pytest.fixture(scope="module")
+def bot(synapse: SynapseServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    process = BotProcess(synapse, tmp_path_factory.mktemp("bot"))
+    process.start()
+    try:
+        yield process
+    finally:
+        code = process.stop()
+        log = process.log()
+        assert code == 0, f"the bot exited with {code}:\n{log}"
+        assert "Traceback" not in log, log
