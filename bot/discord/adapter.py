@@ -1,0 +1,279 @@
+"""The Discord adapter: a discord.py bot serving the core.
+
+- Every module of the ``cogs`` package is an extension (one per workflow); if
+  one fails to load, the bot does not start.
+- Slash commands are synced at startup, globally or to ``discord.test_guild_id``,
+  with English localisations from :mod:`bot.discord.translator`.
+- Buttons and forms are routed by ``custom_id`` (:mod:`bot.discord.views`), so
+  they keep working across restarts.
+- Failures of any kind end in :func:`bot.discord.errors.report`.
+- Mentions are off for every message (``AllowedMentions.none()``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.config import DiscordSettings
+from bot.core.app import Core
+from bot.core.i18n import use_locale
+from bot.core.render.message import Message
+from bot.core.types import Platform
+from bot.discord.context import Call, actor_of, place_of
+from bot.discord.errors import MalformedInteraction, UnknownComponent, report, report_raw
+from bot.discord.render import render
+from bot.discord.translator import CommandTranslator
+from bot.discord.views import ActionButton, Router, message_custom_ids, parse_custom_id
+from bot.discord.views import submitted_values as read_form
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS_PACKAGE = "cogs"
+
+
+def configure_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py's REST client and gateway at the configured URLs (process-wide)."""
+    discord.http.Route.BASE = settings.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+def extension_names(package: str = EXTENSIONS_PACKAGE) -> list[str]:
+    """Every public module of the extensions package, sorted."""
+    module = importlib.import_module(package)
+    return sorted(
+        f"{package}.{info.name}"
+        for info in pkgutil.iter_modules(module.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def intents() -> discord.Intents:
+    """Only guild events: interactions carry the member, no message content is read."""
+    result = discord.Intents.none()
+    result.guilds = True
+    return result
+
+
+class CommandTree(app_commands.CommandTree):
+    """Sends every slash command failure to the one error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        await report(self.client.core, interaction, error)  # type: ignore[attr-defined]
+
+    async def _call(self, interaction: discord.Interaction) -> None:
+        # discord.py only routes AppCommandError to on_error; anything else raised
+        # while reading the payload (options, resolved data) would be lost in a task.
+        try:
+            await super()._call(interaction)
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:
+            problem = MalformedInteraction()
+            problem.__cause__ = exc
+            await report(self.client.core, interaction, problem)  # type: ignore[attr-defined]
+
+
+class BotBase:
+    """What the plain and the sharded bot share (see :func:`build_bot`)."""
+
+    core: Core
+    router: Router
+    tree: CommandTree
+
+    def _init_bot(self, core: Core) -> None:
+        self.core = core
+        self.router = Router()
+        self.moderator_permission = core.settings.discord.moderator_permission
+        self._background: set[asyncio.Task[Any]] = set()
+
+    # -- startup ---------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self._guard_interaction_parser()
+        self.add_dynamic_items(ActionButton)  # type: ignore[attr-defined]
+        await self.tree.set_translator(CommandTranslator())
+        for name in extension_names():
+            await self.load_extension(name)  # type: ignore[attr-defined]
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Register the slash commands with Discord (one process per deployment does it:
+        the unsharded one, or the one running shard 0)."""
+        settings = self.core.settings.discord
+        if settings.shard_ids is not None and 0 not in settings.shard_ids:
+            log.info("slash commands are synced by the process running shard 0")
+            return
+        guild_id = settings.test_guild_id
+        if guild_id:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d slash commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global slash commands", len(synced))
+
+    def _guard_interaction_parser(self) -> None:
+        """Keep a malformed INTERACTION_CREATE from stopping the gateway connection.
+
+        discord.py parses events synchronously in its read loop; an exception there
+        (a payload missing a field it requires) would end ``connect``. The parser is
+        wrapped so the payload is logged and answered instead.
+        """
+        parsers: dict[str, Callable[[Any], None]] = self._connection.parsers  # type: ignore[attr-defined]
+        original = parsers["INTERACTION_CREATE"]
+
+        def guarded(data: Any) -> None:
+            try:
+                original(data)
+            except Exception as exc:
+                self.spawn(report_raw(self.core, self.http, data, exc))  # type: ignore[attr-defined]
+
+        parsers["INTERACTION_CREATE"] = guarded
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def on_ready(self) -> None:
+        user = self.user  # type: ignore[attr-defined]
+        log.info("connected to Discord as %s (%s), %d guilds",
+                 user, getattr(user, "id", "?"), len(self.guilds))  # type: ignore[attr-defined]
+
+    # -- handling interactions ---------------------------------------------------------------
+
+    @asynccontextmanager
+    async def begin(self, interaction: discord.Interaction) -> AsyncIterator[Call]:
+        """The actor and place of an interaction, in the collective's language."""
+        place = place_of(interaction)
+        actor = actor_of(interaction, self.moderator_permission)
+        with use_locale(await self.core.locale_for(place)):
+            yield Call(self.core, interaction, actor, place)
+
+    async def run_action(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A button click (called by :class:`ActionButton`)."""
+        try:
+            found = self.router.action(custom_id)
+            if found is None:
+                raise UnknownComponent()
+            handler, arg = found
+            async with self.begin(interaction) as call:
+                await handler(call, arg)
+        except Exception as exc:
+            await report(self.core, interaction, exc)
+
+    async def run_form(self, interaction: discord.Interaction) -> None:
+        """A form (modal) submission."""
+        data = interaction.data or {}
+        try:
+            found = self.router.form(str(data.get("custom_id", "")))
+            if found is None:
+                raise UnknownComponent()
+            handler, arg = found
+            values = read_form(data.get("components"))
+            async with self.begin(interaction) as call:
+                await handler(call, values, arg)
+        except Exception as exc:
+            await report(self.core, interaction, exc)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Forms, and the component clicks discord.py will not hand to ``ActionButton``."""
+        if interaction.type is discord.InteractionType.modal_submit:
+            await self.run_form(interaction)
+        elif interaction.type is discord.InteractionType.component:
+            custom_id = str((interaction.data or {}).get("custom_id", ""))
+            dispatched = (
+                parse_custom_id(custom_id) is not None
+                and custom_id in message_custom_ids(interaction.message)
+            )
+            if not dispatched:
+                await report(self.core, interaction, UnknownComponent())
+
+    # -- posting -----------------------------------------------------------------------------
+
+    async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
+        """Outbox sender: post ``message`` in a channel of a guild."""
+        channel = self.get_partial_messageable(  # type: ignore[attr-defined]
+            int(channel_id), guild_id=int(collective_id)
+        )
+        await channel.send(**render(message).kwargs(interaction=False))
+
+
+def _bot_options(core: Core) -> dict[str, Any]:
+    return {
+        "command_prefix": commands.when_mentioned,
+        "help_command": None,
+        "intents": intents(),
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "tree_cls": CommandTree,
+    }
+
+
+class DiscordBot(BotBase, commands.Bot):
+    def __init__(self, core: Core) -> None:
+        self._init_bot(core)
+        commands.Bot.__init__(self, **_bot_options(core))
+
+
+class ShardedDiscordBot(BotBase, commands.AutoShardedBot):
+    def __init__(self, core: Core) -> None:
+        self._init_bot(core)
+        settings = core.settings.discord
+        commands.AutoShardedBot.__init__(
+            self, shard_ids=settings.shard_ids, shard_count=settings.shard_count,
+            **_bot_options(core),
+        )
+
+
+def build_bot(core: Core) -> DiscordBot | ShardedDiscordBot:
+    """A sharded bot when ``shard_ids`` or ``shard_count`` is configured, else a plain one."""
+    settings = core.settings.discord
+    if settings.moderator_permission not in discord.Permissions.VALID_FLAGS:
+        raise ValueError(
+            f"discord.moderator_permission: unknown permission {settings.moderator_permission!r}"
+            " (example: manage_guild)"
+        )
+    if settings.shard_ids and settings.shard_count is None:
+        raise ValueError("discord.shard_ids needs discord.shard_count")
+    if settings.shard_ids is not None or settings.shard_count is not None:
+        return ShardedDiscordBot(core)
+    return DiscordBot(core)
+
+
+class DiscordAdapter:
+    name = "discord"
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.bot = build_bot(core)
+
+    async def run(self) -> None:
+        configure_endpoints(self.core.settings.discord)
+        self.core.outbox.register(Platform.DISCORD.value, self.bot.announce)
+        try:
+            async with self.bot:
+                await self.bot.start(self.core.settings.discord.token)
+        finally:
+            self.core.outbox.unregister(Platform.DISCORD.value)
+
+    async def stop(self) -> None:
+        await self.bot.close()
+
+
+__all__ = ["CommandTree", "DiscordAdapter", "DiscordBot", "ShardedDiscordBot", "build_bot"]

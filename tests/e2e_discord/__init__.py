@@ -1,0 +1,1 @@
+"""End-to-end tests: the bot process against the Discord stand-in."""
