@@ -23,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="run the console adapter only, commands on stdin")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("check-config", help="validate the configuration and exit")
+    recount = sub.add_parser("recount", help="recount an exported poll file and print the result")
+    recount.add_argument("file", type=Path, help="a poll export (JSON) from !scrutin export")
     return parser
 
 
@@ -38,6 +40,10 @@ def _logging(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "recount":
+        from bot.recount import recount
+
+        return recount(args.file)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:

@@ -105,6 +105,13 @@ class TribuneSettings(_Section):
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
 
 
+class PollSettings(_Section):
+    # Key of the keyed hashes that keep secret ballots unlinkable to voters.
+    # Empty: a key is generated once in data_dir/ballot.key. Several processes
+    # on one database must share the same key (set it here or in BALLOT_KEY).
+    ballot_key: str = ""
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -112,6 +119,7 @@ class Settings(_Section):
     matrix: MatrixSettings = Field(default_factory=MatrixSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     tribune: TribuneSettings = Field(default_factory=TribuneSettings)
+    polls: PollSettings = Field(default_factory=PollSettings)
 
     @property
     def database_url(self) -> str:
@@ -152,6 +160,7 @@ _ENV_SECRETS: dict[str, tuple[str, str]] = {
     "MATRIX_PASSWORD": ("matrix", "password"),
     "MATRIX_ACCESS_TOKEN": ("matrix", "access_token"),
     "DATABASE_URL": ("database", "url"),
+    "BALLOT_KEY": ("polls", "ballot_key"),
 }
 
 

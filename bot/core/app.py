@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 from datetime import timedelta
 
 from bot.config import Settings
@@ -13,6 +15,7 @@ from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.demands import DemandService
 from bot.core.services.federation import FederationService
 from bot.core.services.identity import IdentityService
+from bot.core.services.polls import CLOSE_JOB, OPEN_JOB, PollService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.tribune import TribuneService
 from bot.core.types import Place
@@ -23,6 +26,23 @@ from bot.db.models import utcnow
 log = logging.getLogger(__name__)
 
 PURGE_JOB = "privacy.purge"
+
+
+def ballot_key(settings: Settings) -> bytes:
+    """The secret of the keyed hashes of secret ballots (see PollService)."""
+    if settings.polls.ballot_key:
+        return settings.polls.ballot_key.encode()
+    path = settings.bot.data_dir / "ballot.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
 
 
 class Core:
@@ -44,11 +64,14 @@ class Core:
         self.config = ConfigurationService(self.db, on_change=self.forget_profile, **defaults)
         self.federation = FederationService(self.db, **defaults)
         self.demands = DemandService(self.db, **defaults)
+        self.polls = PollService(self.db, ballot_key(settings), **defaults)
         self.identity = IdentityService(self.db)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
         self._profiles: dict[tuple[str, str], Profile] = {}
         self.scheduler.register(PURGE_JOB, self._purge)
+        self.scheduler.register(CLOSE_JOB, self._close_poll)
+        self.scheduler.register(OPEN_JOB, self._open_poll)
 
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
@@ -69,6 +92,13 @@ class Core:
 
     async def close(self) -> None:
         await self.db.dispose()
+
+    async def _close_poll(self, job: JobContext) -> None:
+        _result, announcements = await self.polls.close(int(job.payload["poll"]))
+        await self.outbox.deliver(announcements)
+
+    async def _open_poll(self, job: JobContext) -> None:
+        await self.polls.open_scheduled(int(job.payload["poll"]))
 
     async def profile(self, place: Place) -> Profile:
         """Language, time zone and moderator rules of a collective (cached)."""

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Protocol
 
 from bot.core.i18n import use_locale
+from bot.core.render import polls as polls_render
 from bot.core.render import tribune as tribune_render
 from bot.core.render.message import Message
-from bot.core.services.tribune import Announcement
+
+
+class Announcement(Protocol):
+    platform: str
+    collective_id: str
+    channel_id: str
+    locale: str
+    kind: str
+
+
+RENDERERS: dict[str, Callable[[Any], Message]] = {
+    "milestone": tribune_render.announcement,
+    "poll.result": polls_render.result_announcement,
+}
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +53,7 @@ class Outbox:
                          item.platform, item.collective_id)
                 continue
             with use_locale(item.locale):
-                message = tribune_render.announcement(item)
+                message = RENDERERS[item.kind](item)
             try:
                 await sender(item.collective_id, item.channel_id, message)
                 delivered += 1

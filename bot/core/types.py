@@ -22,6 +22,10 @@ class Actor:
     user_id: str
     display_name: str
     is_moderator: bool = False
+    # May create meetups and polls (moderators may too).
+    is_organiser: bool = False
+    # Platform roles (Discord role ids) or "level:N" (Matrix power level).
+    roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,6 +244,85 @@ class ProposalSupport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Poll(Base):
+    """A vote (scrutin) with a method, a window and rules."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), default=None
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(24))
+    # scheduled, open, closed, cancelled
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    opens_at: Mapped[datetime] = mapped_column()
+    closes_at: Mapped[datetime] = mapped_column()
+    quorum_ballots: Mapped[int | None] = mapped_column(Integer, default=None)
+    quorum_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    eligible_count: Mapped[int | None] = mapped_column(Integer, default=None)
+    # everyone, signatories, role
+    eligibility: Mapped[str] = mapped_column(String(16), default="everyone")
+    eligible_role: Mapped[str | None] = mapped_column(String(64), default=None)
+    secret: Mapped[bool] = mapped_column(Boolean, default=True)
+    live_results: Mapped[bool] = mapped_column(Boolean, default=False)
+    receipts: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_choices: Mapped[int | None] = mapped_column(Integer, default=None)
+    result: Mapped[str | None] = mapped_column(Text, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PollOption(Base):
+    __tablename__ = "poll_options"
+    __table_args__ = (UniqueConstraint("poll_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(4))
+    label: Mapped[str] = mapped_column(String(200))
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), default=None
+    )
+
+
+class Ballot(Base):
+    """A ballot. In a secret poll it carries no voter identity: ``slot`` is a
+    keyed hash that only lets the same voter replace their own ballot."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("poll_id", "slot"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    slot: Mapped[str] = mapped_column(String(64))
+    # Set only in public polls.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), default=None
+    )
+    collective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collectives.id", ondelete="SET NULL"), default=None
+    )
+    content: Mapped[str] = mapped_column(Text)
+    receipt: Mapped[str | None] = mapped_column(String(16), default=None)
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PollVoter(Base):
+    """That someone voted in a poll, keyed by a keyed hash of the person."""
+
+    __tablename__ = "poll_voters"
+    __table_args__ = (UniqueConstraint("poll_id", "voter_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
+    voter_key: Mapped[str] = mapped_column(String(64))
+
+
 class PostedMessage(Base):
     """A message the bot posted for an item, so it can be edited later."""
 
@@ -376,6 +455,7 @@ class ProcessedEvent(Base):
 
 __all__ = [
     "AuditEntry",
+    "Ballot",
     "Base",
     "BotState",
     "Collective",
@@ -388,10 +468,13 @@ __all__ = [
     "Member",
     "Membership",
     "Person",
+    "Poll",
+    "PollOption",
+    "PollVoter",
     "PostedMessage",
+    "ProcessedEvent",
     "Proposal",
     "ProposalSupport",
-    "ProcessedEvent",
     "Signature",
     "Tribune",
 ]

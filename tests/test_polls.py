@@ -1,0 +1,197 @@
+"""Polls through the service layer on a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from bot.config import Settings
+from bot.core.app import Core
+from bot.core.errors import InvalidInput, PermissionDenied
+from bot.core.scheduler import Scheduler
+from bot.core.services.demands import Draft
+from bot.core.services.polls import PollDraft, parse_ballot
+from bot.core.services.tribune import SignatureForm
+from bot.db.models import Ballot, Poll, PollVoter, utcnow
+from bot.recount import summary
+from tests.conftest import member, place
+
+MOD = member("mod", moderator=True)
+
+
+def draft(**overrides) -> PollDraft:
+    values = dict(title="Priorité 2027", method="single",
+                  options=("Retraite", "Chômage", "Formation"), closes="dans 3 jours")
+    values.update(overrides)
+    return PollDraft(**values)
+
+
+async def test_creation_rules(core: Core) -> None:
+    with pytest.raises(PermissionDenied):
+        await core.polls.create(member("ana"), place(), draft())
+    organiser = member("org")
+    organiser = type(organiser)(organiser.platform, "org", "Org", False, True)
+    assert (await core.polls.create(organiser, place(), draft())).status == "open"
+    for bad in (
+        draft(options=tuple(f"Option {i}" for i in range(21))),
+        draft(options=("Seule",)),
+        draft(options=("Oui", "oui")),
+        draft(closes="2020-01-01 10:00"),
+        draft(closes="n'importe quand"),
+        draft(method="tirage au sort"),
+        draft(quorum="beaucoup"),
+        draft(title=""),
+    ):
+        with pytest.raises(InvalidInput):
+            await core.polls.create(MOD, place(), bad)
+    async with core.db.transaction() as session:
+        assert len((await session.scalars(select(Poll))).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "ballots", "winners"),
+    [
+        ("single", ["B", "B", "A"], ("B",)),
+        ("approval", ["A,B", "B", "C,B"], ("B",)),
+        ("schulze", ["A>B>C", "B>C>A", "B>A>C"], ("B",)),
+        ("irv", ["A>B>C", "C>B>A", "B>C>A", "B>A>C"], ("B",)),
+        ("jugement", ["A=bien B=excellent C=passable", "A=passable B=tres-bien", "B=bien"],
+         ("B",)),
+    ],
+)
+async def test_each_method_end_to_end(core: Core, method, ballots, winners) -> None:
+    poll = await core.polls.create(MOD, place(), draft(method=method))
+    for index, text_ballot in enumerate(ballots):
+        ballot = parse_ballot(poll.method, text_ballot)
+        await core.polls.vote(member(f"v{index}"), place(), poll.id, ballot)
+    result, _announcements = await core.polls.close(poll.id)
+    assert result.winners == winners and result.ballots == len(ballots)
+    export = await core.polls.export(MOD, place(), poll.id)
+    assert winners[0] in summary(json.loads(export.content)).split("\n")[3]
+
+
+async def test_ballot_changes_and_bad_ballots_write_nothing_wrong(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(method="schulze"))
+    first = await core.polls.vote(member("ana"), place(), poll.id, parse_ballot("schulze", "A>B"))
+    assert not first.replaced
+    again = await core.polls.vote(member("ana"), place(), poll.id, parse_ballot("schulze", "C"))
+    assert again.replaced
+    for bad in ("A>A", "D>A", "A>B>A"):
+        with pytest.raises(InvalidInput):
+            await core.polls.vote(member("ana"), place(), poll.id, parse_ballot("schulze", bad))
+    async with core.db.transaction() as session:
+        contents = (await session.scalars(select(Ballot.content))).all()
+    assert contents == ['[["C"]]']
+    single = await core.polls.create(MOD, place(), draft())
+    await core.polls.vote(member("ana"), place(), single.id, "A")
+    await core.polls.vote(member("ana"), place(), single.id, "C")  # replaces the first
+    result, _ = await core.polls.close(single.id)
+    assert result.ballots == 1 and result.figures == {"A": "0", "B": "0", "C": "1"}
+    with pytest.raises(InvalidInput, match="closed"):
+        await core.polls.vote(member("ana"), place(), single.id, "A")
+
+
+async def test_eligibility_signatories(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(eligibility="signatories"))
+    with pytest.raises(PermissionDenied):
+        await core.polls.vote(member("ana"), place(), poll.id, "A")
+    await core.tribune.sign(member("ana"), place(), SignatureForm(
+        name="Ana", profession="x", city="y", consent=True))
+    await core.polls.vote(member("ana"), place(), poll.id, "A")
+    async with core.db.transaction() as session:
+        assert (await session.scalar(select(Poll.eligible_count))) == 0
+
+
+async def test_secret_ballots_hold_no_identity(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(receipts=True))
+    vote = await core.polls.vote(member("ana"), place(), poll.id, "B")
+    assert vote.receipt
+    async with core.db.transaction() as session:
+        person = (await session.execute(text(
+            "SELECT person_id FROM members WHERE user_id = 'ana'"))).scalar()
+        ballot = (await session.execute(select(Ballot))).scalar_one()
+        voter = (await session.execute(select(PollVoter))).scalar_one()
+        columns = [c.name for c in Ballot.__table__.columns]
+    assert ballot.person_id is None
+    assert not ballot.slot.startswith("person:") and "ana" not in ballot.slot
+    # the hashes are keyed: without the key (not in the database) nothing links them
+    import hashlib
+
+    for guess in (f"ballot:{poll.id}:{person}", f"voter:{poll.id}:{person}", str(person)):
+        assert hashlib.sha256(guess.encode()).hexdigest() not in (ballot.slot, voter.voter_key)
+    assert ballot.slot != voter.voter_key and len(ballot.slot) == 64
+    assert set(columns) == {"id", "poll_id", "slot", "person_id", "collective_id", "content",
+                            "receipt", "cast_at"}
+    export = json.loads((await core.polls.export(MOD, place(), poll.id)).content)
+    assert export["receipts"] == [{"receipt": vote.receipt, "ballot": "B"}]
+    public = await core.polls.create(MOD, place(), draft(secret=False))
+    await core.polls.vote(member("ana"), place(), public.id, "A")
+    async with core.db.transaction() as session:
+        row = (await session.execute(select(Ballot).where(Ballot.poll_id == public.id)))
+        assert row.scalar_one().person_id == person
+
+
+async def test_a_thousand_concurrent_ballots(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(method="approval"))
+    voters = [member(f"m{i}") for i in range(1000)]
+
+    async def cast(index: int) -> None:
+        await core.polls.vote(voters[index], place(), poll.id, ["A", "B"][: 1 + index % 2])
+
+    await asyncio.gather(*(cast(i) for i in range(1000)))
+    await asyncio.gather(*(cast(i) for i in range(0, 1000, 10)))  # some vote twice
+    async with core.db.transaction() as session:
+        ballots = (await session.scalars(select(Ballot.slot))).all()
+        voters_rows = (await session.scalars(select(PollVoter.voter_key))).all()
+    assert len(ballots) == len(set(ballots)) == 1000
+    assert len(voters_rows) == len(set(voters_rows)) == 1000
+    result, _ = await core.polls.close(poll.id)
+    assert result.figures == {"A": "1000", "B": "500", "C": "0"}
+
+
+async def test_closing_is_a_durable_job_that_survives_a_restart(settings: Settings) -> None:
+    core = Core(settings)
+    await core.start()
+    demand = (await core.demands.propose(member("ana"), place(), Draft(
+        "Ouvrir le chômage", "texte", "unemployment"))).created
+    other = (await core.demands.propose(member("ana"), place(), Draft(
+        "Crèches", "texte", "parenthood"))).created
+    await core.config.set_channel(MOD, place(), "demands", "annonces")
+    poll = await core.polls.create(MOD, place(), draft(options=(), proposals=(demand.id,
+                                                                               other.id)))
+    assert (await core.demands.show(MOD, place(), demand.id)).status == "voting"
+    await core.polls.vote(member("ben"), place(), poll.id, "A")
+    await core.close()  # the bot stops before closing time
+    restarted = Core(settings)
+    await restarted.start()
+    delivered = []
+
+    async def sender(collective: str, channel: str, message) -> None:
+        delivered.append((channel, message.title))
+
+    restarted.outbox.register("console", sender)
+    try:
+        async with restarted.db.transaction() as session:
+            await session.execute(update(Poll).values(closes_at=utcnow() - timedelta(seconds=1)))
+            await session.execute(text("UPDATE jobs SET due_at = :now WHERE kind = 'poll.close'"),
+                                  {"now": utcnow() - timedelta(seconds=1)})
+        assert await restarted.scheduler.run_due() == 1
+        assert await Scheduler(restarted.db).run_due() == 0  # never twice
+        assert delivered == [("annonces", "Result of poll 1: Priorité 2027")]
+        assert (await restarted.demands.show(MOD, place(), demand.id)).status == "adopted"
+        assert (await restarted.demands.show(MOD, place(), other.id)).status == "retained"
+        export = json.loads((await restarted.polls.export(MOD, place(), poll.id)).content)
+        assert "Winner: A. Ouvrir le chômage" in summary(export)
+    finally:
+        await restarted.close()
+
+
+async def test_quorum(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(quorum="3"))
+    await core.polls.vote(member("a"), place(), poll.id, "A")
+    result, _ = await core.polls.close(poll.id)
+    assert not result.quorum_reached and result.winners == ("A",)
