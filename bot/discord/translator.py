@@ -87,6 +87,14 @@ COMMAND_TEXTS: dict[str, tuple[str, str]] = {
 ENGLISH_LOCALES = frozenset({discord.Locale.american_english, discord.Locale.british_english})
 
 
+def add_texts(table: dict[str, tuple[str, str]]) -> None:
+    """Add a cog's own names and descriptions (keys must be new)."""
+    clash = set(table) & set(COMMAND_TEXTS)
+    if clash:
+        raise ValueError(f"command texts declared twice: {sorted(clash)}")
+    COMMAND_TEXTS.update(table)
+
+
 def text(key: str) -> app_commands.locale_str:
     """A command name or description by table key (French default, English localisation)."""
     french, _english = COMMAND_TEXTS[key]
@@ -113,4 +121,4 @@ class CommandTranslator(app_commands.Translator):
         return translated if translated != string.message else None
 
 
-__all__ = ["COMMAND_TEXTS", "ENGLISH_LOCALES", "CommandTranslator", "english", "text"]
+__all__ = ["COMMAND_TEXTS", "ENGLISH_LOCALES", "CommandTranslator", "add_texts", "english", "text"]
