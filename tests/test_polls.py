@@ -171,7 +171,8 @@ async def test_closing_is_a_durable_job_that_survives_a_restart(settings: Settin
     delivered = []
 
     async def sender(collective: str, channel: str, message) -> None:
-        delivered.append((channel, message.title))
+        delivered.append((channel, message.title,
+                          [a.content[:4] for a in message.attachments]))
 
     restarted.outbox.register("console", sender)
     try:
@@ -181,7 +182,8 @@ async def test_closing_is_a_durable_job_that_survives_a_restart(settings: Settin
                                   {"now": utcnow() - timedelta(seconds=1)})
         assert await restarted.scheduler.run_due() == 1
         assert await Scheduler(restarted.db).run_due() == 0  # never twice
-        assert delivered == [("annonces", "Result of poll 1: Priorité 2027")]
+        assert delivered == [("annonces", "Résultat du scrutin 1 : Priorité 2027",
+                              [b"\x89PNG"])]  # with its chart
         assert (await restarted.demands.show(MOD, place(), demand.id)).status == "adopted"
         assert (await restarted.demands.show(MOD, place(), other.id)).status == "retained"
         export = json.loads((await restarted.polls.export(MOD, place(), poll.id)).content)
@@ -195,3 +197,17 @@ async def test_quorum(core: Core) -> None:
     await core.polls.vote(member("a"), place(), poll.id, "A")
     result, _ = await core.polls.close(poll.id)
     assert not result.quorum_reached and result.winners == ("A",)
+
+
+async def test_adopted_demands_enter_the_charter(core: Core) -> None:
+    first = (await core.demands.propose(member("ana"), place(), Draft(
+        "Ouvrir le chômage", "texte", "unemployment"))).created
+    second = (await core.demands.propose(member("ana"), place(), Draft(
+        "Crèches", "texte", "parenthood"))).created
+    assert await core.demands.charter(member("x"), place()) == ()
+    poll = await core.polls.create(MOD, place(), draft(options=(), proposals=(first.id,
+                                                                              second.id)))
+    await core.polls.vote(member("ben"), place(), poll.id, "B")
+    await core.polls.close(poll.id)
+    charter = await core.demands.charter(member("x"), place())
+    assert [(item.demand.id, item.poll_id) for item in charter] == [(second.id, poll.id)]

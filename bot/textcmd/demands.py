@@ -93,6 +93,10 @@ async def listing(inv: Invocation) -> Sequence[Message]:
         inv.actor, inv.place, theme=theme, status=status, page=page))]
 
 
+async def charter(inv: Invocation) -> Sequence[Message]:
+    return [render.charter(await inv.core.demands.charter(inv.actor, inv.place))]
+
+
 async def merge(inv: Invocation) -> Sequence[Message]:
     source, target = _numbers(inv, 2, "revendication fusionner SOURCE CIBLE")
     return [render.decided(await inv.core.demands.merge(inv.actor, inv.place, source, target))]
@@ -125,6 +129,8 @@ def command() -> Command:
         Command("liste", "list", N_("demands by support, filtered by theme or status"),
                 usage_fr="[theme=…] [statut=…] [page]", usage_en="[theme=…] [status=…] [page]",
                 handler=listing),
+        Command("cahier", "charter", N_("the charter: demands adopted by vote"),
+                handler=charter),
         Command("fusionner", "merge", N_("merge a duplicate into another demand"),
                 usage_fr="SOURCE CIBLE", usage_en="SOURCE TARGET", handler=merge,
                 moderator=True),

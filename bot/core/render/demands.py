@@ -8,6 +8,7 @@ from bot.core.render.message import Action, Field, Message, Tone, Visibility
 from bot.core.services.demands import (
     STATUSES,
     THEMES,
+    Adopted,
     DemandInfo,
     DemandPage,
     ProposeResult,
@@ -91,6 +92,20 @@ def listing(page: DemandPage) -> Message:
     )
     footer = translate("Page {page}/{pages}", page=page.page, pages=page.pages)
     return Message(title=_("Demands"), lines=lines, footer=footer)
+
+
+def charter(items: tuple[Adopted, ...]) -> Message:
+    if not items:
+        return Message(title=_("Charter of demands"),
+                       lines=(_("No demand has been adopted by a vote yet."),))
+    lines = []
+    for item in items:
+        info = item.demand
+        when = info.decided_at.strftime("%d/%m/%Y") if info.decided_at else ""
+        poll = translate(" (poll {number})", number=item.poll_id) if item.poll_id else ""
+        lines.append(f"- #{info.id} · **{escape(info.title)}** · "
+                     f"{localize(THEMES[info.theme])} · {when}{poll}")
+    return Message(title=_("Charter of demands"), lines=tuple(lines))
 
 
 def decided(info: DemandInfo) -> Message:

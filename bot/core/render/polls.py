@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.core import charts
 from bot.core.dates import format_when
 from bot.core.i18n import _, localize, ngettext, translate
 from bot.core.render.md import escape
@@ -112,9 +113,26 @@ def results(result: PollResult) -> Message:
             f"{escape(name)} ({count})" for name, count in result.by_collective)))
     title = (_("Result of poll {number}: {title}") if result.final
              else _("Provisional count of poll {number}: {title}"))
+    attachments = (chart(result),) if result.ballots else ()
     return Message(title=title.format(number=info.id, title=escape(info.title)),
-                   lines=tuple(lines), fields=tuple(fields),
+                   lines=tuple(lines), fields=tuple(fields), attachments=attachments,
                    tone=Tone.SUCCESS if result.final else Tone.INFO)
+
+
+def chart(result: PollResult) -> Attachment:
+    """A PNG of the figures: bars, or grade profiles for majority judgment."""
+    info = result.poll
+    labels = [f"{o.key}. {o.label}" for o in info.options]
+    keys = [o.key for o in info.options]
+    if info.method == "majority_judgment" and "profiles" in result.detail:
+        png = charts.grades(info.title, labels,
+                            [result.detail["profiles"][key] for key in keys],
+                            [GRADE_LABELS[grade] for grade in charts.GRADE_ORDER])
+    else:
+        unit = _("wins") if info.method == "schulze" else _("votes")
+        png = charts.bars(info.title, labels,
+                          [float(result.figures.get(key, "0")) for key in keys], unit)
+    return Attachment(f"scrutin-{info.id}.png", png, "image/png")
 
 
 def result_announcement(item: Any) -> Message:

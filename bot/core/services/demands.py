@@ -27,7 +27,15 @@ from bot.core.services.directory import (
 from bot.core.text import clean_block, clean_line, fold
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
-from bot.db.models import Collective, Member, Proposal, ProposalSupport, utcnow
+from bot.db.models import (
+    Collective,
+    Member,
+    Poll,
+    PollOption,
+    Proposal,
+    ProposalSupport,
+    utcnow,
+)
 
 WORKFLOW = "demands"
 TITLE_LIMIT = 120
@@ -133,6 +141,12 @@ class ProposeResult:
     created: DemandInfo | None
     similar: tuple[Similar, ...]
     channels: tuple[tuple[str, str, str], ...] = ()  # (platform, collective, channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Adopted:
+    demand: DemandInfo
+    poll_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,6 +339,27 @@ class DemandService:
             ))
             items = await self._infos(session, rows, member.person_id)
             return DemandPage(tuple(items), page, pages, theme, status)
+
+    async def charter(self, actor: Actor, place: Place) -> tuple[Adopted, ...]:
+        """The cahier de revendications: adopted demands, with the poll that adopted
+        each one and when."""
+        async with self.db.transaction() as session:
+            _collective, scope = await self._scope(session, place)
+            member = await ensure_member(session, actor)
+            rows = list(await session.scalars(
+                select(Proposal).where(Proposal.collective_id.in_(scope.collective_ids),
+                                       Proposal.status == "adopted")
+                .order_by(Proposal.decided_at, Proposal.id)
+            ))
+            infos = await self._infos(session, rows, member.person_id)
+            polls = dict((await session.execute(
+                select(PollOption.proposal_id, Poll.id)
+                .join(Poll, Poll.id == PollOption.poll_id)
+                .where(PollOption.proposal_id.in_([p.id for p in rows]),
+                       Poll.status == "closed")
+                .order_by(Poll.closed_at)
+            )).all())
+            return tuple(Adopted(info, polls.get(info.id)) for info in infos)
 
     # -- moderators --------------------------------------------------------------
 

@@ -521,10 +521,16 @@ class PollService:
         ):
             quorum = False
         info = await self._info(session, poll, timezone, None)
+        detail: dict[str, Any] = {}
+        if isinstance(result, voting.MajorityJudgmentResult):
+            detail["profiles"] = {
+                key: [score.grades.get(grade, 0) for grade in voting.GRADES]
+                for key, score in result.scores.items()
+            }
         return PollResult(
             info, final, result.winners if counted else (), result.ranking,
             option_figures(result), counted, result.blank, quorum, turnout,
-            tuple(sorted(by_collective.items())),
+            tuple(sorted(by_collective.items())), detail,
         )
 
     async def results(self, actor: Actor, place: Place, number: int) -> PollResult:
@@ -676,6 +682,7 @@ def _result_to_json(result: PollResult) -> dict[str, Any]:
         "quorum_reached": result.quorum_reached,
         "turnout": result.turnout,
         "by_collective": [list(item) for item in result.by_collective],
+        "detail": result.detail,
     }
 
 
@@ -684,5 +691,6 @@ def _result_from_json(data: dict[str, Any], info: PollInfo) -> PollResult:
         info, True, tuple(data["winners"]), tuple(tuple(g) for g in data["ranking"]),
         dict(data["figures"]), data["ballots"], data["blank"], data["quorum_reached"],
         data["turnout"], tuple((name, count) for name, count in data["by_collective"]),
+        data.get("detail", {}),
     )
 
