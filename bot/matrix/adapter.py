@@ -7,6 +7,10 @@ How it stays correct across restarts:
   ignored, so old history is never executed.
 - Each command event is claimed in ``ProcessedEvent`` before it runs, so an event
   seen twice (a sync replayed after a crash) runs at most once.
+- The welcome message is posted when the bot's own join (after an invite) shows up
+  in a live sync, and only when the core says the collective was never welcomed.
+- Departures (leave, kick, ban) seen in live syncs are reported to the privacy
+  service; the history before the bot joined is never read for them.
 - The device id, its access token and the encryption keys live together under
   ``<data_dir>/matrix-store/``, so the bot keeps one device and can still read
   encrypted rooms after a restart.
@@ -56,6 +60,7 @@ from nio.crypto import ENCRYPTION_ENABLED
 from bot.core.app import Core
 from bot.core.errors import DomainError
 from bot.core.i18n import _, use_locale
+from bot.core.render import admin as render_admin
 from bot.core.render import errors as render_errors
 from bot.core.render.message import Attachment, Message, Visibility
 from bot.core.types import Actor, Place, Platform
@@ -91,6 +96,10 @@ SYNC_FILTER: dict[str, Any] = {
         "ephemeral": {"not_types": ["*"]},
     },
 }
+# Memberships that end a member's presence in a room, and those that were one.
+DEPARTURES = frozenset({"leave", "ban"})
+PRESENT = frozenset({"join"})
+
 # The first sync of all only needs room state: its timeline is never executed.
 FIRST_SYNC_FILTER: dict[str, Any] = {
     "presence": {"not_types": ["*"]},
@@ -359,6 +368,8 @@ class MatrixAdapter:
             room = client.rooms.get(room_id)
             if room is None:
                 continue
+            if self._joined_on_invite(client, info.timeline.events):
+                await self._welcome(room)
             for event in self._after_own_join(client, info.timeline.events):
                 await self._guarded(client, room, event)
         await self._retry_undecrypted(client)
@@ -407,6 +418,35 @@ class MatrixAdapter:
                 start = index + 1
         return events[start:]
 
+    @staticmethod
+    def _joined_on_invite(client: AsyncClient, events: Sequence[Event]) -> bool:
+        """Whether the bot joined here after being invited (not a direct chat)."""
+        for event in events:
+            if (
+                isinstance(event, RoomMemberEvent)
+                and event.state_key == client.user_id
+                and event.membership == "join"
+                and event.prev_membership == "invite"
+            ):
+                previous = event.prev_content
+                if not (isinstance(previous, dict) and previous.get("is_direct") is True):
+                    return True
+        return False
+
+    async def _welcome(self, room: MatrixRoom) -> None:
+        """Post the welcome message in a new collective, once ever, in its language."""
+        try:
+            place = _place(room)
+            if not await self.core.config.welcome_needed(place):
+                log.info("matrix: %s was welcomed before", room.room_id)
+                return
+            profile = await self.core.profile(place)
+            with use_locale(profile.locale):
+                await self._send(room.room_id, render_admin.welcome())
+            log.info("matrix: welcomed %s", room.room_id)
+        except Exception:
+            log.exception("matrix: the welcome message in %s failed", room.room_id)
+
     async def _handle_invites(self, client: AsyncClient, response: SyncResponse) -> None:
         for room_id in response.rooms.invite:
             invited = client.invited_rooms.get(room_id)
@@ -448,6 +488,9 @@ class MatrixAdapter:
                     room.room_id, event, time.monotonic()
                 )
             return
+        if isinstance(event, RoomMemberEvent):
+            await self._on_member(client, room, event)
+            return
         if not isinstance(event, RoomMessageText) or event.sender == client.user_id:
             return
         if event.server_timestamp < self._not_before_ms:
@@ -463,6 +506,18 @@ class MatrixAdapter:
             log.info("matrix: event %s already handled; skipped", event.event_id)
             return
         await self._command(room, event, text, relation)
+
+    async def _on_member(
+        self, client: AsyncClient, room: MatrixRoom, event: RoomMemberEvent
+    ) -> None:
+        """A member who was in the room left it, was kicked or was banned."""
+        user_id = _departed(event, client.user_id)
+        if user_id is None or event.server_timestamp < self._not_before_ms:
+            return
+        if not await self.state.claim_event(event.event_id):
+            return
+        await self.core.privacy.member_left(_place(room), user_id)
+        log.info("matrix: %s left %s (%s)", user_id, room.room_id, event.membership)
 
     async def _retry_undecrypted(self, client: AsyncClient) -> None:
         """Events whose room key arrived after them are handled once it is there."""
@@ -497,7 +552,7 @@ class MatrixAdapter:
         self, room: MatrixRoom, event: RoomMessageText, text: str, relation: Any
     ) -> None:
         """Run one command; the only place where errors become replies."""
-        place = Place(Platform.MATRIX, room.room_id, room.room_id, room.display_name)
+        place = _place(room)
         profile = await self.core.profile(place)
         actor = self._actor(room, event.sender, profile.moderator_power_level)
         relates_to = _reply_relation(event.event_id, relation)
@@ -647,6 +702,27 @@ class MatrixAdapter:
             raise MatrixSendError(f"upload of {attachment.filename} failed: {uploaded.message}")
         content = file_content(attachment, uploaded.content_uri, keys if encrypt else None)
         await self._room_send(client, room_id, content)
+
+
+def _departed(event: RoomMemberEvent, own_id: str) -> str | None:
+    """The member (not the bot) who left, was kicked or was banned by ``event``.
+
+    An event without a previous membership counts as a departure: the privacy
+    service ignores people it never saw. Rejected invites and repeated leaves don't.
+    """
+    user_id, membership, previous = event.state_key, event.membership, event.prev_membership
+    if not isinstance(user_id, str) or not user_id.startswith("@") or user_id == own_id:
+        return None
+    if not isinstance(membership, str) or membership not in DEPARTURES:
+        return None
+    if previous is not None and (not isinstance(previous, str) or previous not in PRESENT):
+        return None
+    return user_id
+
+
+def _place(room: MatrixRoom) -> Place:
+    """A room is a collective of its own, with one channel: itself."""
+    return Place(Platform.MATRIX, room.room_id, room.room_id, room.display_name)
 
 
 def _reply_relation(event_id: str, relation: Any) -> dict[str, Any]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,6 +22,7 @@ from nio import (
     JoinError,
     MegolmEvent,
     RoomCreateResponse,
+    RoomMessage,
     RoomSendResponse,
     SyncError,
     SyncResponse,
@@ -34,6 +38,9 @@ from tests.matrix_harness.synapse import SynapseServer
 PASSWORD = "correct horse battery staple"
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "matrix: syncing as"
+CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
+
+Rows = dict[str, list[dict[str, Any]]]
 
 
 class BotProcess:
@@ -109,6 +116,51 @@ class BotProcess:
         if since_start:
             data = data[self._log_offset:]
         return data.decode("utf-8", errors="replace")
+
+    @property
+    def database(self) -> Path:
+        return self.workdir / "data" / "bot.sqlite3"
+
+    def _token_key(self) -> str:
+        return f"matrix.next_batch:{self.user_id}"
+
+    def saved_token(self) -> str:
+        """The sync token the bot saved last."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db:
+            [(token,)] = db.execute(
+                "SELECT value FROM bot_state WHERE key = ?", (self._token_key(),)
+            )
+        return str(token)
+
+    def set_saved_token(self, token: str) -> None:
+        """Rewind the saved sync token (only while the bot is stopped)."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db, db:
+            db.execute("UPDATE bot_state SET value = ? WHERE key = ?", (token, self._token_key()))
+
+    def tables(self) -> Rows:
+        """Every row of every table of the bot's database, sorted."""
+        with contextlib.closing(sqlite3.connect(self.database)) as db:
+            names = [name for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'"
+            )]
+            tables: Rows = {}
+            for name in names:
+                cursor = db.execute(f'SELECT * FROM "{name}"')
+                columns = [column[0] for column in cursor.description]
+                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+                tables[name] = sorted(rows, key=repr)
+            return tables
+
+    def holds(self, *needles: str) -> list[str]:
+        """``table: row`` for each row where one of ``needles`` appears (case-folded)."""
+        folded = [needle.casefold() for needle in needles]
+        return [
+            f"{table}: {row}"
+            for table, rows in self.tables().items()
+            for row in rows
+            if any(needle in str(value).casefold() for value in row.values() for needle in folded)
+        ]
 
 
 def relates_to(event: Event) -> dict[str, Any]:
@@ -245,6 +297,24 @@ class Member:
         event_id = await self.say(room_id, body)
         [reply] = await self.replies(room_id, event_id, sender=bot)
         return reply
+
+    async def join_direct(self, *, within: float = 20.0) -> str:
+        """Join the next room this member is invited to (a direct room from the bot)."""
+
+        def pending() -> set[str]:
+            return {room for room in self.invites if room not in self.client.rooms}
+
+        await self.until(lambda: bool(pending()), within=within)
+        [room_id] = pending()
+        await self.join(room_id)
+        return room_id
+
+    def messages(self, room_id: str, *, sender: str) -> list[RoomMessage]:
+        """Messages seen in ``room_id`` from ``sender``, oldest first."""
+        return [
+            event for room, event in self.events
+            if room == room_id and event.sender == sender and isinstance(event, RoomMessage)
+        ]
 
 
 def download(synapse: SynapseServer, mxc: str, access_token: str) -> bytes:

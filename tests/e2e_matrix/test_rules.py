@@ -10,6 +10,7 @@ from bot.core.app import Core
 from bot.matrix.adapter import (
     MatrixAdapter,
     _creators_are_privileged,
+    _departed,
     _reply_relation,
 )
 from tests.conftest import make_settings
@@ -25,8 +26,10 @@ def adapter(tmp_path: Path, **matrix: object) -> MatrixAdapter:
     return MatrixAdapter(Core(settings))
 
 
-def member_event(user: str, membership: str, previous: str | None) -> RoomMemberEvent:
-    unsigned = {"prev_content": {"membership": previous}} if previous else {}
+def member_event(
+    user: str, membership: str, previous: str | None, **prev_content: object
+) -> RoomMemberEvent:
+    unsigned = {"prev_content": {"membership": previous, **prev_content}} if previous else {}
     return RoomMemberEvent.from_dict({
         "type": "m.room.member", "event_id": f"${user}{membership}", "sender": user,
         "origin_server_ts": 1, "state_key": user, "content": {"membership": membership},
@@ -55,6 +58,60 @@ def test_history_before_the_bot_joined_is_skipped() -> None:
     # Someone else joining changes nothing.
     events = [old, member_event("@c:example.org", "join", None), new]
     assert list(MatrixAdapter._after_own_join(_Client(), events)) == events  # type: ignore[arg-type]
+
+
+def test_welcome_only_after_an_invite_to_a_shared_room() -> None:
+    client = _Client()
+    joined = MatrixAdapter._joined_on_invite
+    assert joined(client, [text_event("hi"), member_event(BOT, "join", "invite")])  # type: ignore[arg-type]
+    # The bot's own direct rooms (created by it), profile changes, others' joins: no.
+    assert not joined(client, [member_event(BOT, "join", None)])  # type: ignore[arg-type]
+    assert not joined(client, [member_event(BOT, "join", "join")])  # type: ignore[arg-type]
+    assert not joined(client, [member_event("@c:example.org", "join", "invite")])  # type: ignore[arg-type]
+    # A member opening a direct chat with the bot is not a collective.
+    direct = member_event(BOT, "join", "invite", is_direct=True)
+    assert not joined(client, [direct])  # type: ignore[arg-type]
+
+
+def test_departures() -> None:
+    user = "@c:example.org"
+    assert _departed(member_event(user, "leave", "join"), BOT) == user
+    assert _departed(member_event(user, "ban", "join"), BOT) == user
+    assert _departed(member_event(user, "leave", None), BOT) == user
+    # Declined or withdrawn invites, repeated leaves, joins, the bot itself: no.
+    assert _departed(member_event(user, "leave", "invite"), BOT) is None
+    assert _departed(member_event(user, "leave", "knock"), BOT) is None
+    assert _departed(member_event(user, "ban", "leave"), BOT) is None
+    assert _departed(member_event(user, "join", "join"), BOT) is None
+    assert _departed(member_event(BOT, "leave", "join"), BOT) is None
+
+
+def test_odd_member_events_are_ignored() -> None:
+    def odd(**fields: object) -> RoomMemberEvent:
+        source = {
+            "type": "m.room.member", "event_id": "$odd", "sender": "@c:example.org",
+            "origin_server_ts": 1, "state_key": "@c:example.org",
+            "content": {"membership": "leave"}, "unsigned": {},
+        }
+        event = RoomMemberEvent.from_dict(source)
+        assert isinstance(event, RoomMemberEvent)
+        for name, value in fields.items():
+            setattr(event, name, value)
+        return event
+
+    assert _departed(odd(state_key=""), BOT) is None
+    assert _departed(odd(state_key="not-a-user"), BOT) is None
+    assert _departed(odd(state_key=None), BOT) is None
+    assert _departed(odd(membership=["leave"]), BOT) is None
+    assert _departed(odd(membership="vanished"), BOT) is None
+    assert _departed(odd(prev_membership={"membership": "join"}), BOT) is None
+    assert _departed(odd(prev_membership=["join"]), BOT) is None
+    # What the homeserver would not accept, nio does not turn into a member event.
+    bad = RoomMemberEvent.from_dict({
+        "type": "m.room.member", "event_id": "$bad", "sender": "@c:example.org",
+        "origin_server_ts": 1, "state_key": "@c:example.org", "content": {},
+    })
+    assert not isinstance(bad, RoomMemberEvent)
 
 
 def test_invites_follow_allowed_servers(tmp_path: Path) -> None:
