@@ -63,6 +63,7 @@ from bot.core.i18n import _, use_locale
 from bot.core.render import admin as render_admin
 from bot.core.render import errors as render_errors
 from bot.core.render.message import Attachment, Message, Visibility
+from bot.core.services.configuration import Profile
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
 from bot.matrix._render import file_content, message_content
@@ -536,17 +537,23 @@ class MatrixAdapter:
             if room is not None and not isinstance(decrypted, MegolmEvent):
                 await self._guarded(client, room, decrypted)
 
-    def _actor(self, room: MatrixRoom, user_id: str, moderator_level: int | None) -> Actor:
-        """The member acting; moderator from the room's power levels (creators included)."""
+    def _actor(self, room: MatrixRoom, user_id: str, profile: Profile) -> Actor:
+        """The member acting; moderator and organiser from the room's power levels
+        (room creators count as moderators)."""
         user = room.users.get(user_id)
         name = user.display_name if user is not None and user.display_name else user_id
+        moderator_level = profile.moderator_power_level
         if moderator_level is None:
             moderator_level = self.settings.moderator_power_level
+        level = room.power_levels.get_user_level(user_id)
         moderator = (
-            user_id in self._creators.get(room.room_id, frozenset())
-            or room.power_levels.get_user_level(user_id) >= moderator_level
+            user_id in self._creators.get(room.room_id, frozenset()) or level >= moderator_level
         )
-        return Actor(Platform.MATRIX, user_id, name, moderator)
+        organiser = moderator or (
+            profile.organiser_power_level is not None and level >= profile.organiser_power_level
+        )
+        return Actor(Platform.MATRIX, user_id, name, moderator, organiser,
+                     frozenset({f"level:{level}"}))
 
     async def _command(
         self, room: MatrixRoom, event: RoomMessageText, text: str, relation: Any
@@ -554,7 +561,7 @@ class MatrixAdapter:
         """Run one command; the only place where errors become replies."""
         place = _place(room)
         profile = await self.core.profile(place)
-        actor = self._actor(room, event.sender, profile.moderator_power_level)
+        actor = self._actor(room, event.sender, profile)
         relates_to = _reply_relation(event.event_id, relation)
         with use_locale(profile.locale):
             try:
