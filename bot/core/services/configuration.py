@@ -16,7 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.i18n import LOCALES, N_
 from bot.core.services import audit
-from bot.core.services.directory import ensure_collective, ensure_member, find_collective
+from bot.core.services.directory import (
+    ensure_collective,
+    ensure_member,
+    find_collective,
+    workflow_settings,
+)
 from bot.core.types import Actor, Place
 from bot.core.workflows import WORKFLOWS
 from bot.db.engine import Database
@@ -190,15 +195,7 @@ class ConfigurationService:
                                word=workflow, choices=", ".join(WORKFLOWS))
 
         async def apply(session: AsyncSession, collective: Collective) -> None:
-            row = await session.scalar(
-                select(CollectiveChannel).where(
-                    CollectiveChannel.collective_id == collective.id,
-                    CollectiveChannel.workflow == workflow,
-                )
-            )
-            if row is None:
-                row = CollectiveChannel(collective_id=collective.id, workflow=workflow)
-                session.add(row)
+            row = await workflow_settings(session, collective, workflow)
             row.channel_id = channel_id
 
         return await self._change(actor, place, f"channel.{workflow}", channel_id, apply)

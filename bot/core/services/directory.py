@@ -128,6 +128,22 @@ class Scope:
     shared: bool
 
 
+async def workflow_settings(
+    session: AsyncSession, collective: Collective, workflow: str
+) -> CollectiveChannel:
+    """The collective's settings row for a workflow, created when missing."""
+    row = await session.scalar(
+        select(CollectiveChannel).where(
+            CollectiveChannel.collective_id == collective.id,
+            CollectiveChannel.workflow == workflow,
+        )
+    )
+    if row is None:
+        row = CollectiveChannel(collective_id=collective.id, workflow=workflow)
+        session.add(row)
+    return row
+
+
 async def workflow_shared(session: AsyncSession, collective_id: int, workflow: str) -> bool:
     shared = await session.scalar(
         select(CollectiveChannel.shared).where(

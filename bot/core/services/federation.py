@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.services import audit, codes
-from bot.core.services.directory import ensure_collective, ensure_member
+from bot.core.services.directory import ensure_collective, ensure_member, workflow_settings
 from bot.core.text import clean_line
 from bot.core.types import Actor, Place
 from bot.core.workflows import WORKFLOWS
@@ -95,6 +95,19 @@ class FederationService:
         if not rows:
             return actor.is_moderator
         return member.person_id in rows
+
+    async def _federation_moderator(
+        self, session: AsyncSession, actor: Actor, place: Place
+    ) -> tuple[Collective, Member]:
+        """The context of an action reserved to the federation's moderators."""
+        collective, member = await self._context(session, actor, place)
+        if collective.federation_id == collective.home_federation_id:
+            raise InvalidInput(N_("This collective does not belong to a federation."))
+        if not await self._is_federation_moderator(
+            session, actor, member, collective.federation_id
+        ):
+            raise PermissionDenied(N_("Only moderators of the federation can do this."))
+        return collective, member
 
     async def _info(
         self, session: AsyncSession, actor: Actor, collective: Collective, member: Member
@@ -243,13 +256,7 @@ class FederationService:
     async def remove(self, actor: Actor, place: Place, number: int) -> FederationInfo:
         """A federation moderator removes the collective listed at ``number``."""
         async with self.db.transaction() as session:
-            collective, member = await self._context(session, actor, place)
-            if collective.federation_id == collective.home_federation_id:
-                raise InvalidInput(N_("This collective does not belong to a federation."))
-            if not await self._is_federation_moderator(
-                session, actor, member, collective.federation_id
-            ):
-                raise PermissionDenied(N_("Only moderators of the federation can do this."))
+            collective, member = await self._federation_moderator(session, actor, place)
             members = (await session.scalars(
                 select(Collective)
                 .where(Collective.federation_id == collective.federation_id)
@@ -270,13 +277,7 @@ class FederationService:
     async def add_moderator(self, actor: Actor, place: Place, target: Actor) -> FederationInfo:
         """Make ``target`` (an identity seen by the adapter) a federation moderator."""
         async with self.db.transaction() as session:
-            collective, member = await self._context(session, actor, place)
-            if collective.federation_id == collective.home_federation_id:
-                raise InvalidInput(N_("This collective does not belong to a federation."))
-            if not await self._is_federation_moderator(
-                session, actor, member, collective.federation_id
-            ):
-                raise PermissionDenied(N_("Only moderators of the federation can do this."))
+            collective, member = await self._federation_moderator(session, actor, place)
             other = await ensure_member(session, target)
             exists = await session.scalar(
                 select(FederationModerator).where(
@@ -303,15 +304,7 @@ class FederationService:
                                word=workflow, choices=", ".join(WORKFLOWS))
         async with self.db.transaction() as session:
             collective, member = await self._context(session, actor, place)
-            row = await session.scalar(
-                select(CollectiveChannel).where(
-                    CollectiveChannel.collective_id == collective.id,
-                    CollectiveChannel.workflow == workflow,
-                )
-            )
-            if row is None:
-                row = CollectiveChannel(collective_id=collective.id, workflow=workflow)
-                session.add(row)
+            row = await workflow_settings(session, collective, workflow)
             row.shared = shared
             await audit.record(session, actor, member, collective, "config.scope",
                                f"{workflow}={'shared' if shared else 'local'}")

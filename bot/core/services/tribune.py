@@ -27,6 +27,7 @@ from bot.core.services.directory import (
     ensure_member,
     find_member,
     scope_of,
+    workflow_settings,
 )
 from bot.core.text import clean_block, clean_line
 from bot.core.types import Actor, Place
@@ -462,15 +463,7 @@ class TribuneService:
         _require_moderator(actor)
         async with self.db.transaction() as session:
             collective = await self._collective(session, place)
-            row = await session.scalar(
-                select(CollectiveChannel).where(
-                    CollectiveChannel.collective_id == collective.id,
-                    CollectiveChannel.workflow == WORKFLOW,
-                )
-            )
-            if row is None:
-                row = CollectiveChannel(collective_id=collective.id, workflow=WORKFLOW)
-                session.add(row)
+            row = await workflow_settings(session, collective, WORKFLOW)
             row.channel_id = channel_id
             await audit.record(session, actor, await ensure_member(session, actor), collective,
                                "config.channel.tribune", channel_id or "")
