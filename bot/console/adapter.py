@@ -78,6 +78,10 @@ class ConsoleAdapter:
     async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
         self.write(f"[#{channel_id}] " + message.plain_text())
 
+    async def tell(self, user_id: str, message: Message) -> None:
+        """A private message to a member: shown with their name."""
+        self.write(f"[→ {user_id}] " + message.plain_text())
+
     # -- input -----------------------------------------------------------------
 
     def _meta(self, line: str) -> bool:
@@ -126,7 +130,7 @@ class ConsoleAdapter:
         return await asyncio.to_thread(self.stdin.readline)
 
     async def run(self) -> None:
-        self.core.outbox.register(Platform.CONSOLE.value, self.announce)
+        self.core.outbox.register(Platform.CONSOLE.value, self.announce, self.tell)
         with use_locale(await self.core.locale_for(self.place)):
             self.write(_("independants-bot console. Type !aide for the commands, :quit to leave."))
         try:

@@ -15,6 +15,7 @@ from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.demands import DemandService
 from bot.core.services.federation import FederationService
 from bot.core.services.identity import IdentityService
+from bot.core.services.meetups import NEXT_JOB, REMIND_JOB, MeetupService
 from bot.core.services.polls import CLOSE_JOB, OPEN_JOB, PollService
 from bot.core.services.privacy import PrivacyService
 from bot.core.services.tribune import TribuneService
@@ -65,6 +66,7 @@ class Core:
         self.federation = FederationService(self.db, **defaults)
         self.demands = DemandService(self.db, **defaults)
         self.polls = PollService(self.db, ballot_key(settings), **defaults)
+        self.meetups = MeetupService(self.db, **defaults)
         self.identity = IdentityService(self.db)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
@@ -72,6 +74,8 @@ class Core:
         self.scheduler.register(PURGE_JOB, self._purge)
         self.scheduler.register(CLOSE_JOB, self._close_poll)
         self.scheduler.register(OPEN_JOB, self._open_poll)
+        self.scheduler.register(REMIND_JOB, self._remind)
+        self.scheduler.register(NEXT_JOB, self._next_meetup)
 
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
@@ -99,6 +103,16 @@ class Core:
 
     async def _open_poll(self, job: JobContext) -> None:
         await self.polls.open_scheduled(int(job.payload["poll"]))
+
+    async def _remind(self, job: JobContext) -> None:
+        notices = await self.meetups.reminder_notices(int(job.payload["meetup"]),
+                                                      int(job.payload["minutes"]))
+        await self.outbox.notify(notices)
+
+    async def _next_meetup(self, job: JobContext) -> None:
+        created = await self.meetups.next_occurrence(int(job.payload["meetup"]))
+        if created is not None:
+            await self.outbox.deliver(created.announcements)
 
     async def profile(self, place: Place) -> Profile:
         """Language, time zone and moderator rules of a collective (cached)."""

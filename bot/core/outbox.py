@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from bot.core.i18n import use_locale
+from bot.core.notice import Notice
+from bot.core.render import meetups as meetups_render
 from bot.core.render import polls as polls_render
 from bot.core.render import tribune as tribune_render
 from bot.core.render.message import Message
@@ -23,12 +25,21 @@ class Announcement(Protocol):
 RENDERERS: dict[str, Callable[[Any], Message]] = {
     "milestone": tribune_render.announcement,
     "poll.result": polls_render.result_announcement,
+    "meetup.new": meetups_render.announcement,
+}
+NOTICES: dict[str, Callable[[Any], Message]] = {
+    "meetup.promoted": meetups_render.promoted,
+    "meetup.reminder": meetups_render.reminder,
+    "meetup.changed": meetups_render.changed,
+    "meetup.cancelled": meetups_render.cancelled,
 }
 
 log = logging.getLogger(__name__)
 
 # (collective external id, channel id, message) -> delivered
 Sender = Callable[[str, str, Message], Awaitable[None]]
+# (user id, message) -> delivered privately
+PrivateSender = Callable[[str, Message], Awaitable[None]]
 
 
 class Outbox:
@@ -37,12 +48,37 @@ class Outbox:
 
     def __init__(self) -> None:
         self._senders: dict[str, Sender] = {}
+        self._private: dict[str, PrivateSender] = {}
 
-    def register(self, platform: str, sender: Sender) -> None:
+    def register(
+        self, platform: str, sender: Sender, private: PrivateSender | None = None
+    ) -> None:
         self._senders[platform] = sender
+        if private is not None:
+            self._private[platform] = private
 
     def unregister(self, platform: str) -> None:
         self._senders.pop(platform, None)
+        self._private.pop(platform, None)
+
+    async def notify(self, notices: Iterable[Notice]) -> int:
+        """Send private notices; a platform that is not running is skipped."""
+        delivered = 0
+        for notice in notices:
+            sender = self._private.get(notice.platform)
+            if sender is None:
+                log.info("no %s adapter running; notice to %s skipped",
+                         notice.platform, notice.user_id)
+                continue
+            with use_locale(notice.locale):
+                message = NOTICES[notice.kind](notice.data)
+            try:
+                await sender(notice.user_id, message)
+                delivered += 1
+            except Exception:
+                log.exception("private notice to %s/%s failed", notice.platform,
+                              notice.user_id)
+        return delivered
 
     async def deliver(self, announcements: Iterable[Announcement]) -> int:
         delivered = 0

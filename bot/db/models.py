@@ -323,6 +323,61 @@ class PollVoter(Base):
     voter_key: Mapped[str] = mapped_column(String(64))
 
 
+class Meetup(Base):
+    """An event in a city or online, with optional capacity and waitlist."""
+
+    __tablename__ = "meetups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), default=None
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    link: Mapped[str | None] = mapped_column(String(500), default=None)
+    address: Mapped[str | None] = mapped_column(String(300), default=None)
+    description: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime] = mapped_column()
+    capacity: Mapped[int | None] = mapped_column(Integer, default=None)
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(default=None)
+    # none, weekly, monthly
+    recurrence: Mapped[str] = mapped_column(String(16), default="none")
+    series_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    reminders: Mapped[str] = mapped_column(String(100), default="1440,60")  # minutes before
+    # scheduled, cancelled
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    # Bumped by every RSVP: its UPDATE serialises RSVPs to one meetup.
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rsvp(Base):
+    """A person's answer to a meetup: going, maybe, or waiting for a place."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("meetup_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("meetups.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    # going, maybe, waitlist
+    status: Mapped[str] = mapped_column(String(16))
+    # Order in the waitlist (and of arrival): a counter per meetup.
+    queued: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PostedMessage(Base):
     """A message the bot posted for an item, so it can be edited later."""
 
@@ -465,6 +520,7 @@ __all__ = [
     "Job",
     "LinkAttempt",
     "LinkCode",
+    "Meetup",
     "Member",
     "Membership",
     "Person",
@@ -475,6 +531,7 @@ __all__ = [
     "ProcessedEvent",
     "Proposal",
     "ProposalSupport",
+    "Rsvp",
     "Signature",
     "Tribune",
 ]
