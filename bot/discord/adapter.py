@@ -8,6 +8,11 @@
   they keep working across restarts.
 - Failures of any kind end in :func:`bot.discord.errors.report`.
 - Mentions are off for every message (``AllowedMentions.none()``).
+- The bot says hello once per guild: when it joins one, or at startup for a
+  guild it has never welcomed (see :meth:`BotBase.welcome`).
+- A member leaving a guild is noted for the retention setting; Discord sends
+  that event only with the members intent, which the bot does not ask for by
+  default, so without it nothing happens.
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ from discord.ext import commands
 from bot.config import DiscordSettings
 from bot.core.app import Core
 from bot.core.i18n import use_locale
+from bot.core.render import admin as render_admin
 from bot.core.render.message import Message
-from bot.core.types import Platform
-from bot.discord.context import Call, actor_of, place_of
+from bot.core.types import Place, Platform
+from bot.discord.context import Call, actor_and_place
 from bot.discord.errors import MalformedInteraction, UnknownComponent, report, report_raw
 from bot.discord.render import render
 from bot.discord.translator import CommandTranslator
@@ -100,6 +106,7 @@ class BotBase:
         self.router = Router()
         self.moderator_permission = core.settings.discord.moderator_permission
         self._background: set[asyncio.Task[Any]] = set()
+        self._welcome_checked: set[int] = set()
 
     # -- startup ---------------------------------------------------------------------------
 
@@ -153,17 +160,66 @@ class BotBase:
 
     async def on_ready(self) -> None:
         user = self.user  # type: ignore[attr-defined]
+        guilds: list[discord.Guild] = list(self.guilds)  # type: ignore[attr-defined]
         log.info("connected to Discord as %s (%s), %d guilds",
-                 user, getattr(user, "id", "?"), len(self.guilds))  # type: ignore[attr-defined]
+                 user, getattr(user, "id", "?"), len(guilds))
+        self.spawn(self.welcome_all(guilds))
+
+    # -- guilds joined and members leaving -----------------------------------------------------
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.spawn(self.welcome_all([guild]))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # A guild the bot was added to may also arrive as "available".
+        self.spawn(self.welcome_all([guild]))
+
+    async def welcome_all(self, guilds: list[discord.Guild]) -> None:
+        """Welcome each guild not checked yet by this process (never raises)."""
+        for guild in guilds:
+            if guild.id in self._welcome_checked:
+                continue
+            self._welcome_checked.add(guild.id)
+            try:
+                await self.welcome(guild)
+            except Exception:
+                log.warning("could not welcome guild %s", guild.id, exc_info=True)
+
+    async def welcome(self, guild: discord.Guild) -> bool:
+        """Post the welcome message if this collective never got it; True when posted."""
+        place = Place(Platform.DISCORD, str(guild.id), "", guild.name or "")
+        if not await self.core.config.welcome_needed(place):
+            return False
+        with use_locale(await self.core.locale_for(place)):
+            message = render_admin.welcome()
+        for channel in welcome_channels(guild)[:WELCOME_ATTEMPTS]:
+            try:
+                await channel.send(**render(message).kwargs(interaction=False))
+            except discord.Forbidden:
+                continue
+            log.info("welcomed guild %s in channel %s", guild.id, channel.id)
+            return True
+        log.warning("no channel of guild %s accepted the welcome message", guild.id)
+        return False
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Note the departure for the retention setting (never raises)."""
+        try:
+            place = Place(Platform.DISCORD, str(payload.guild_id), "")
+            await self.core.privacy.member_left(place, str(payload.user.id))
+        except Exception:
+            log.warning("could not record that member %s left guild %s",
+                        getattr(payload.user, "id", "?"), payload.guild_id, exc_info=True)
 
     # -- handling interactions ---------------------------------------------------------------
 
     @asynccontextmanager
     async def begin(self, interaction: discord.Interaction) -> AsyncIterator[Call]:
         """The actor and place of an interaction, in the collective's language."""
-        place = place_of(interaction)
-        actor = actor_of(interaction, self.moderator_permission)
-        with use_locale(await self.core.locale_for(place)):
+        actor, place, profile = await actor_and_place(
+            self.core, interaction, self.moderator_permission
+        )
+        with use_locale(profile.locale):
             yield Call(self.core, interaction, actor, place)
 
     async def run_action(self, interaction: discord.Interaction, custom_id: str) -> None:
@@ -213,6 +269,27 @@ class BotBase:
             int(channel_id), guild_id=int(collective_id)
         )
         await channel.send(**render(message).kwargs(interaction=False))
+
+
+WELCOME_ATTEMPTS = 3
+
+
+def welcome_channels(guild: discord.Guild) -> list[discord.TextChannel]:
+    """Where to say hello: the system channel, then text channels in their order,
+    keeping those where the bot may post embeds."""
+    me = guild.me
+    candidates = [guild.system_channel] if guild.system_channel else []
+    candidates += sorted(guild.text_channels, key=lambda c: (c.position, c.id))
+    result: list[discord.TextChannel] = []
+    for channel in candidates:
+        if channel in result:
+            continue
+        if me is not None:
+            allowed = channel.permissions_for(me)
+            if not (allowed.send_messages and allowed.embed_links):
+                continue
+        result.append(channel)
+    return result
 
 
 def _bot_options(core: Core) -> dict[str, Any]:

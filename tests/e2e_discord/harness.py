@@ -14,10 +14,13 @@ its log is kept in a file and checked after each test for errors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import os
 import signal
+import sqlite3
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,11 +180,21 @@ class Tribune:
     def moderator(self, name: str) -> FakeMember:
         return self.env.user(name, global_name=name.title(), roles=[self.moderator_role])
 
+    def other_guild(self, name: str) -> Tribune:
+        """Helpers for another guild (with a #general channel) served by the same bot."""
+        guild = self.standin.add_guild(name)
+        channel = self.standin.add_channel(guild, "general")
+        return Tribune(DiscordEnv(self.standin, guild=guild, channel=channel), self.bot)
+
     # -- commands --------------------------------------------------------------------------
 
     async def command(self, sub: str, user: FakeMember, **kwargs: Any) -> InteractionRecord:
         """``/tribune <sub>`` and its answer."""
         return await self.env.answer(await self.env.slash("tribune", sub, user=user, **kwargs))
+
+    async def slash(self, path: str, user: FakeMember, **kwargs: Any) -> InteractionRecord:
+        """Any slash command (``"config salon"``, ``"lier"``) in this guild, and its answer."""
+        return await self.env.answer(await self.env.slash(path, user=user, **kwargs))
 
     async def click(self, message: StoredMessage | dict, custom_id: str, user: FakeMember,
                     **kwargs: Any) -> InteractionRecord:
@@ -255,6 +268,43 @@ class Tribune:
             await asyncio.sleep(0.05)
 
 
+def database_rows(bot: BotProcess) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table of the bot's SQLite file, sorted, by table name."""
+    with contextlib.closing(sqlite3.connect(bot.data_dir / "bot.sqlite3")) as connection:
+        tables = [row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        result = {}
+        for table in tables:
+            cursor = connection.execute(f'SELECT * FROM "{table}"')
+            columns = [column[0] for column in cursor.description]
+            result[table] = sorted((dict(zip(columns, row, strict=True))
+                                    for row in cursor.fetchall()), key=repr)
+        return result
+
+
+def holding(bot: BotProcess, *needles: str) -> list[str]:
+    """``table: row`` for every row of the bot's database where a needle appears."""
+    folded = [needle.casefold() for needle in needles]
+    return [f"{table}: {row}" for table, rows in database_rows(bot).items() for row in rows
+            if any(n in str(value).casefold() for value in row.values() for n in folded)]
+
+
+@contextlib.asynccontextmanager
+async def core_beside(bot: BotProcess) -> AsyncIterator[Core]:
+    """The core on the running bot's database, as another platform's adapter would use it."""
+    core = Core(load_settings(bot.config_path, environ={}))
+    try:
+        yield core
+    finally:
+        await core.close()
+
+
+def en(msgid: str, **params: Any) -> str:
+    """What members of an English-speaking collective read for ``msgid``."""
+    with use_locale("en"):
+        return translate(msgid, **params)
+
+
 def fr(msgid: str, **params: Any) -> str:
     """What members of a French collective read for ``msgid``."""
     with use_locale("fr"):
@@ -290,4 +340,5 @@ async def seed_signatures(tribune: Tribune, count: int) -> None:
         await core.close()
 
 
-__all__ = ["BotProcess", "Tribune", "count", "exported", "fr", "seed_signatures"]
+__all__ = ["BotProcess", "Tribune", "core_beside", "count", "database_rows", "en", "exported",
+           "fr", "holding", "seed_signatures"]

@@ -155,8 +155,8 @@ async def test_unknown_buttons_and_broken_payloads_get_polite_answers(
 
     data = dict(shown.message.data)
     data["components"] = [{"type": 1, "components": [
-        {"type": 2, "style": 1, "label": "Voter", "custom_id": "poll:vote:3"}]}]
-    retired = await env.answer(await tribune.send(tribune.click_payload(data, "poll:vote:3",
+        {"type": 2, "style": 1, "label": "Voter", "custom_id": "archive:open:3"}]}]
+    retired = await env.answer(await tribune.send(tribune.click_payload(data, "archive:open:3",
                                                                         alice)))
     assert retired.ephemeral and polite_button in retired.text, retired.describe()
 
@@ -288,6 +288,6 @@ async def test_sharded_bot_with_commands_in_a_test_guild(tribune_unstarted: Trib
     tribune.bot.extra_config = f"shard_ids = [0]\nshard_count = 1\ntest_guild_id = {guild.id}\n"
     await tribune.bot.start()
     assert tribune.standin.sessions[next(iter(tribune.standin.sessions))].shard == [0, 1]
-    assert [c["name"] for c in tribune.standin.commands[guild.id]] == ["tribune"]
+    assert "tribune" in [c["name"] for c in tribune.standin.commands[guild.id]]
     signed = await tribune.sign(tribune.member("alice"), profession="Graphiste", city="Lyon")
     assert count(1) in signed.text
