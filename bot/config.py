@@ -63,6 +63,7 @@ class DiscordSettings(_Section):
     shard_ids: list[int] | None = None
     shard_count: int | None = None
     moderator_permission: str = "manage_guild"
+    scheduled_events: bool = False
 
 
 class MatrixSettings(_Section):
