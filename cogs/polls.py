@@ -374,7 +374,7 @@ def grading_step(info: PollInfo, grades: str, page: int) -> Step:
     start = page * GRADES_PER_PAGE
     shown = info.options[start:start + GRADES_PER_PAGE]
     lines = [translate("Give each option a grade. An option left without a grade counts as "
-                       "“{grade}”.", grade=render.GRADE_LABELS[voting.Grade.A_REJETER.value])]
+                       "“{grade}”.", grade=render.grade_label(voting.Grade.A_REJETER.value))]
     lines.extend(labelled(info, option.key) for option in shown)
     selects = tuple(
         discord.ui.Select(
@@ -382,7 +382,7 @@ def grading_step(info: PollInfo, grades: str, page: int) -> Step:
             placeholder=option_text(option.key, option.label),
             options=[
                 discord.SelectOption(
-                    label=f"{option.key} · {render.GRADE_LABELS[grade.value]}",
+                    label=f"{option.key} · {render.grade_label(grade.value)}",
                     value=grade.value,
                     default=grades[start + offset] == str(code),
                 )
@@ -671,7 +671,7 @@ class Polls(commands.Cog):
         keys = [option.key for option in info.options]
         values = selected(call)
         if len(grades) != len(keys) or key not in keys or len(values) != 1 \
-                or values[0] not in render.GRADE_LABELS:
+                or values[0] not in render.GRADES:
             raise UnknownComponent()
         index = keys.index(key)
         grades = grades[:index] + grade_code(values[0]) + grades[index + 1:]

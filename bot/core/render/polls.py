@@ -6,16 +6,21 @@ from typing import Any
 
 from bot.core import charts
 from bot.core.dates import format_when
-from bot.core.i18n import _, localize, ngettext, translate
+from bot.core.i18n import N_, _, localize, ngettext, translate
 from bot.core.render.md import escape
 from bot.core.render.message import Action, Attachment, Field, Message, Tone, Visibility
 from bot.core.services.polls import EXAMPLES, METHODS, PollExport, PollInfo, PollResult, VoteResult
 
-GRADE_LABELS = {
-    "excellent": "Excellent", "tres_bien": "Très bien", "bien": "Bien",
-    "assez_bien": "Assez bien", "passable": "Passable", "insuffisant": "Insuffisant",
-    "a_rejeter": "À rejeter",
+GRADES = {
+    "excellent": N_("Excellent"), "tres_bien": N_("Very good"), "bien": N_("Good"),
+    "assez_bien": N_("Fairly good"), "passable": N_("Passable"),
+    "insuffisant": N_("Insufficient"), "a_rejeter": N_("Reject"),
 }
+
+
+def grade_label(grade: str) -> str:
+    """A majority-judgment grade in the current language."""
+    return localize(GRADES[grade]) if grade in GRADES else grade
 
 
 def _label(info: PollInfo, key: str) -> str:
@@ -80,7 +85,7 @@ def voted(result: VoteResult) -> Message:
 
 def _figure(info: PollInfo, value: str) -> str:
     if info.method == "majority_judgment":
-        return GRADE_LABELS.get(value, value)
+        return grade_label(value)
     if info.method == "schulze":
         return ngettext("{count} win", "{count} wins", int(value)).format(count=value)
     return ngettext("{count} vote", "{count} votes", int(value)).format(count=value)
@@ -127,7 +132,7 @@ def chart(result: PollResult) -> Attachment:
     if info.method == "majority_judgment" and "profiles" in result.detail:
         png = charts.grades(info.title, labels,
                             [result.detail["profiles"][key] for key in keys],
-                            [GRADE_LABELS[grade] for grade in charts.GRADE_ORDER])
+                            [grade_label(grade) for grade in charts.GRADE_ORDER])
     else:
         unit = _("wins") if info.method == "schulze" else _("votes")
         png = charts.bars(info.title, labels,
