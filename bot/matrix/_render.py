@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import struct
 from typing import Any
 
 from bot.core.render.message import Attachment, Message
@@ -156,16 +157,50 @@ def message_content(
     return content
 
 
+def edit_content(message: Message, event_id: str) -> dict[str, Any]:
+    """An ``m.replace`` edit of the bot's message ``event_id`` so that it shows ``message``."""
+    new = message_content(message)
+    return {
+        "msgtype": new["msgtype"],
+        "body": "* " + new["body"],
+        "format": HTML_FORMAT,
+        "formatted_body": "* " + new["formatted_body"],
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+        "m.mentions": {},
+    }
+
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
+    """Width and height of a PNG, read from its header; None for anything else."""
+    if mime != "image/png" or len(data) < 24 or not data.startswith(_PNG_SIGNATURE):
+        return None
+    if data[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return (width, height) if width and height else None
+
+
 def file_content(
     attachment: Attachment, url: str, encryption: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """``m.file`` content for an uploaded attachment (``encryption`` from an encrypted upload)."""
+    """``m.image`` (images) or ``m.file`` content for an uploaded attachment
+    (``encryption`` from an encrypted upload)."""
     name = neutralize_mentions(attachment.filename)
+    info: dict[str, Any] = {"mimetype": attachment.mime, "size": len(attachment.content)}
+    image = attachment.mime.startswith("image/")
+    if image:
+        size = image_size(attachment.content, attachment.mime)
+        if size is not None:
+            info["w"], info["h"] = size
     content: dict[str, Any] = {
-        "msgtype": "m.file",
+        "msgtype": "m.image" if image else "m.file",
         "body": name,
         "filename": name,
-        "info": {"mimetype": attachment.mime, "size": len(attachment.content)},
+        "info": info,
         "m.mentions": {},
     }
     if encryption is None:

@@ -1,18 +1,34 @@
-"""Durable state of the Matrix adapter: sync token, direct rooms, handled events."""
+"""Durable state of the Matrix adapter: sync token, direct rooms, handled events,
+and the events the bot posted for polls and demands.
+
+Per poll and room, ``posted_messages`` holds the native poll start event
+(``matrix.poll.start``), its end event (``matrix.poll.end``) and the message that
+shows the poll and its count (``matrix.poll.tally``); ``matrix.poll.done`` marks a
+poll whose closing was handled. ``bot_state`` maps event ids back to what they
+stand for (a poll start, a demand message, a support reaction). Reactions are
+recorded with a keyed digest of their sender, never the user id itself.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.types import Platform
 from bot.db.engine import Database
-from bot.db.models import BotState, ProcessedEvent, utcnow
+from bot.db.models import BotState, Poll, PostedMessage, ProcessedEvent, utcnow
 
 _KEY_LIMIT = 200  # length of BotState.key
+MATRIX = Platform.MATRIX.value
+POLL_START = "matrix.poll.start"
+POLL_END = "matrix.poll.end"
+POLL_TALLY = "matrix.poll.tally"
+POLL_DONE = "matrix.poll.done"
 
 
 def _key(kind: str, *parts: str) -> str:
@@ -34,6 +50,19 @@ class MatrixState:
     async def _get(self, key: str) -> str | None:
         async with self.db.transaction() as session:
             return await session.scalar(select(BotState.value).where(BotState.key == key))
+
+    async def _delete(self, key: str) -> None:
+        async with self.db.transaction() as session:
+            await session.execute(delete(BotState).where(BotState.key == key))
+
+    async def _get_json(self, key: str) -> Any:
+        raw = await self._get(key)
+        if raw is None:
+            return None
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None
 
     async def _put(self, key: str, value: str) -> None:
         now = utcnow()
@@ -80,3 +109,142 @@ class MatrixState:
                 )
             )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- posted messages of polls --------------------------------------------------
+
+    async def _record(self, kind: str, item: int, room_id: str, event_id: str) -> None:
+        statement = self._insert(PostedMessage).values(
+            kind=kind, item_id=item, platform=MATRIX, collective_id=room_id,
+            channel_id=room_id, message_id=event_id, created_at=utcnow(),
+        ).on_conflict_do_update(
+            index_elements=[PostedMessage.kind, PostedMessage.item_id, PostedMessage.platform,
+                            PostedMessage.channel_id],
+            set_={"message_id": event_id},
+        )
+        async with self.db.transaction() as session:
+            await session.execute(statement)
+
+    async def _posted(self, kind: str, item: int) -> dict[str, str]:
+        """Room id -> event id of what the bot posted of ``kind`` for ``item``."""
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(PostedMessage.channel_id, PostedMessage.message_id).where(
+                    PostedMessage.kind == kind, PostedMessage.item_id == item,
+                    PostedMessage.platform == MATRIX,
+                ).order_by(PostedMessage.id)
+            )
+            return {room: event for room, event in rows.all()}
+
+    async def record_poll_start(
+        self, poll: int, room_id: str, event_id: str, method: str, limit: int
+    ) -> None:
+        await self._put(_key("poll-start", event_id), json.dumps(
+            {"poll": poll, "room": room_id, "method": method, "max": limit}))
+        await self._record(POLL_START, poll, room_id, event_id)
+
+    async def poll_start(self, event_id: str) -> dict[str, Any] | None:
+        """What the start event ``event_id`` stands for: poll number, room, method, max answers."""
+        data = await self._get_json(_key("poll-start", event_id))
+        if not isinstance(data, dict) or not isinstance(data.get("poll"), int):
+            return None
+        return data
+
+    async def poll_starts(self, poll: int) -> dict[str, str]:
+        return await self._posted(POLL_START, poll)
+
+    async def poll_ends(self, poll: int) -> dict[str, str]:
+        return await self._posted(POLL_END, poll)
+
+    async def record_poll_end(self, poll: int, room_id: str, event_id: str) -> None:
+        await self._record(POLL_END, poll, room_id, event_id)
+
+    async def record_tally(self, poll: int, room_id: str, event_id: str) -> None:
+        """The bot's latest message showing ``poll`` in ``room_id``: the one edited."""
+        await self._record(POLL_TALLY, poll, room_id, event_id)
+
+    async def tallies(self, poll: int) -> dict[str, str]:
+        return await self._posted(POLL_TALLY, poll)
+
+    async def poll_rooms(self, poll: int) -> list[str]:
+        """Rooms where the bot posted ``poll`` (its message or its native start)."""
+        rooms = list(await self.tallies(poll))
+        rooms += [room for room in await self.poll_starts(poll) if room not in rooms]
+        return rooms
+
+    async def mark_poll_done(self, poll: int) -> None:
+        await self._record(POLL_DONE, poll, "", "")
+
+    async def watched_polls(self) -> set[int]:
+        """Polls posted by the bot whose closing was not handled yet."""
+        async with self.db.transaction() as session:
+            posted = set(await session.scalars(
+                select(PostedMessage.item_id).where(
+                    PostedMessage.kind.in_((POLL_START, POLL_TALLY)),
+                    PostedMessage.platform == MATRIX,
+                )
+            ))
+            done = set(await session.scalars(
+                select(PostedMessage.item_id).where(
+                    PostedMessage.kind == POLL_DONE, PostedMessage.platform == MATRIX,
+                )
+            ))
+        return posted - done
+
+    async def poll_statuses(self, polls: set[int]) -> dict[int, str]:
+        """The status of each poll that still exists (open, scheduled, closed, cancelled)."""
+        if not polls:
+            return {}
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(Poll.id, Poll.status).where(Poll.id.in_(sorted(polls)))
+            )
+            return {number: status for number, status in rows.all()}
+
+    async def max_choices(self, poll: int) -> int | None:
+        """The approval limit of ``poll`` (not part of the poll's public summary)."""
+        async with self.db.transaction() as session:
+            return await session.scalar(select(Poll.max_choices).where(Poll.id == poll))
+
+    # -- demands and reactions ------------------------------------------------------
+
+    async def record_demand_message(self, event_id: str, demand: int, room_id: str) -> None:
+        await self._put(_key("demand-msg", event_id),
+                        json.dumps({"demand": demand, "room": room_id}))
+
+    async def demand_of(self, event_id: str, room_id: str) -> int | None:
+        """The demand shown by the bot's message ``event_id`` in ``room_id``."""
+        data = await self._get_json(_key("demand-msg", event_id))
+        if not isinstance(data, dict) or data.get("room") != room_id:
+            return None
+        demand = data.get("demand")
+        return demand if isinstance(demand, int) else None
+
+    async def record_reaction(
+        self, event_id: str, demand: int, room_id: str, sender_digest: str
+    ) -> None:
+        await self._put(_key("reaction", event_id), json.dumps(
+            {"demand": demand, "room": room_id, "who": sender_digest}))
+        key = _key("reacted", room_id, sender_digest, str(demand))
+        current = await self._get_json(key)
+        events = current if isinstance(current, list) else []
+        if event_id not in events:
+            events.append(event_id)
+        await self._put(key, json.dumps(events))
+
+    async def reaction(self, event_id: str) -> dict[str, Any] | None:
+        data = await self._get_json(_key("reaction", event_id))
+        if not isinstance(data, dict) or not isinstance(data.get("demand"), int):
+            return None
+        return data
+
+    async def forget_reaction(self, event_id: str, data: dict[str, Any]) -> int:
+        """Drop a redacted reaction; how many support reactions of that sender remain."""
+        await self._delete(_key("reaction", event_id))
+        key = _key("reacted", str(data.get("room")), str(data.get("who")), str(data["demand"]))
+        current = await self._get_json(key)
+        events = [e for e in (current if isinstance(current, list) else []) if e != event_id]
+        if events:
+            await self._put(key, json.dumps(events))
+        else:
+            await self._delete(key)
+        return len(events)

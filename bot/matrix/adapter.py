@@ -16,12 +16,40 @@ How it stays correct across restarts:
   encrypted rooms after a restart.
 
 Replies marked private go to a direct room with the member (encrypted when the
-origin room is), with a short note in the origin room.
+origin room is), with a short note in the origin room. A direct room the member
+opens with the bot (an invite marked ``is_direct``) becomes their direct room.
+
+Polls and demands (see ``_polls``):
+
+- A poll message posted in a room is remembered as the poll's tally message there;
+  for single-choice and approval polls a native MSC3381 poll start follows it,
+  and members' poll responses (unstable and stable forms) become ballots. Errors
+  go to the member privately; a ballot receipt too. Ranked and majority-judgment
+  polls are voted with ``!vote``, preferably in the direct room with the bot.
+- ``!vote N ...`` sent in a room where only the member and the bot are (a direct
+  room) counts in a collective the member shares with the bot: the room itself
+  when poll N belongs to its scope, else a room where the bot posted poll N,
+  else any other room of the member whose scope holds poll N. Moderator and
+  role rights are those of that collective room, never of the direct room.
+- With live results, the tally message is edited (``m.replace``) at most once
+  every ``TALLY_INTERVAL_S`` per poll; ballots in between are folded into the
+  next edit. After each sync, and after each announcement it posts, the bot
+  looks whether a poll it posted has closed (by a moderator, by its closing job,
+  from any platform): it then sends a poll end event after each start event, and
+  a last edit of the tally message with the result. A scheduled poll gets its
+  native form when it is shown again once open (``!scrutin voir N``).
+- A demand message (one demand with its support action) is remembered; a ✅ or
+  👍 reaction to it supports the demand, redacting the reaction withdraws the
+  support (unless another support reaction of the member remains). Reactions
+  get no public reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
+import hmac
 import io
 import json
 import logging
@@ -38,13 +66,16 @@ from nio import (
     AsyncClientConfig,
     EncryptionError,
     Event,
+    InviteMemberEvent,
     JoinError,
     KeysUploadError,
     LoginError,
     MatrixRoom,
     MegolmEvent,
+    RedactedEvent,
     RoomCreateError,
     RoomCreateEvent,
+    RoomGetEventError,
     RoomMemberEvent,
     RoomMessageText,
     RoomPreset,
@@ -57,18 +88,22 @@ from nio import (
 )
 from nio.crypto import ENCRYPTION_ENABLED
 
-from bot.core.app import Core
-from bot.core.errors import DomainError
+from bot.core.app import Core, ballot_key
+from bot.core.errors import DomainError, NotFound
 from bot.core.i18n import _, use_locale
 from bot.core.render import admin as render_admin
 from bot.core.render import errors as render_errors
+from bot.core.render import polls as render_polls
 from bot.core.render.message import Attachment, Message, Visibility
 from bot.core.services.configuration import Profile
+from bot.core.services.polls import EXAMPLES, PollInfo
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
-from bot.matrix._render import file_content, message_content
+from bot.matrix import _polls
+from bot.matrix._render import edit_content, file_content, message_content, neutralize_mentions
 from bot.matrix._state import MatrixState
 from bot.textcmd import build_registry
+from bot.textcmd.registry import split_words
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +122,11 @@ UNDECRYPTED_MAX = 200
 # On the very first start, events older than this before the start are history.
 HISTORY_GRACE_MS = 30_000
 RETRY_MAX_S = 60.0
+# A poll's tally message is edited at most this often, however fast ballots come.
+TALLY_INTERVAL_S = 3.0
+POLL_ACTIONS = ("poll:vote:",)
+DEMAND_ACTIONS = ("demand:support:", "demand:unsupport:")
+LIVE_POLL = frozenset({"open", "scheduled"})
 
 # Presence, typing and receipts are not needed; a long timeline limit lets a
 # restart catch up on the commands sent while the bot was away.
@@ -165,6 +205,11 @@ class MatrixAdapter:
         self._undecrypted: dict[str, _Undecrypted] = {}
         self._new_direct: dict[str, str] = {}  # user id -> direct room not synced yet
         self._creators: dict[str, frozenset[str]] = {}  # room id -> privileged creators
+        self._tally: _polls.Throttle[int] = _polls.Throttle(TALLY_INTERVAL_S,
+                                                            self._refresh_tally)
+        self._watched: set[int] | None = None  # polls posted here, closing not handled
+        self._poll_check = asyncio.Lock()
+        self._digest_key = ballot_key(core.settings)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -177,6 +222,7 @@ class MatrixAdapter:
             pass
         finally:
             self.core.outbox.unregister(Platform.MATRIX.value)
+            await self._tally.close()
             if self.client is not None:
                 await self.client.close()
             log.info("matrix: stopped")
@@ -375,6 +421,7 @@ class MatrixAdapter:
                 await self._guarded(client, room, event)
         await self._retry_undecrypted(client)
         await self._flush_private(client)
+        await self._check_polls()
         await self.state.save_next_batch(client.user_id, response.next_batch)
 
     async def _maintain_keys(self, client: AsyncClient) -> None:
@@ -460,8 +507,12 @@ class MatrixAdapter:
                 joined = await client.join(room_id)
                 if isinstance(joined, JoinError):
                     log.warning("matrix: could not join %s: %s", room_id, joined.message)
-                else:
-                    log.info("matrix: joined %s (invited by %s)", room_id, inviter)
+                    continue
+                log.info("matrix: joined %s (invited by %s)", room_id, inviter)
+                if inviter and _direct_invite(response, room_id, client.user_id):
+                    # The member opened a direct chat with the bot: their direct room now.
+                    self._new_direct.pop(inviter, None)
+                    await self.state.save_direct_room(client.user_id, inviter, room_id)
             except Exception:
                 log.exception("matrix: handling the invite to %s failed", room_id)
 
@@ -492,7 +543,19 @@ class MatrixAdapter:
         if isinstance(event, RoomMemberEvent):
             await self._on_member(client, room, event)
             return
-        if not isinstance(event, RoomMessageText) or event.sender == client.user_id:
+        sender = getattr(event, "sender", None)  # events too malformed to parse have none
+        if not isinstance(sender, str) or sender == client.user_id:
+            return
+        event_type = event.source.get("type") if isinstance(event.source, dict) else None
+        if event_type in _polls.RESPONSE_TYPES or event_type in (
+            _polls.REACTION_TYPE, _polls.REDACTION_TYPE
+        ):
+            if event.server_timestamp >= self._not_before_ms and not isinstance(
+                event, RedactedEvent
+            ):
+                await self._on_interaction(room, event, str(event_type))
+            return
+        if not isinstance(event, RoomMessageText):
             return
         if event.server_timestamp < self._not_before_ms:
             return
@@ -559,15 +622,24 @@ class MatrixAdapter:
         self, room: MatrixRoom, event: RoomMessageText, text: str, relation: Any
     ) -> None:
         """Run one command; the only place where errors become replies."""
-        place = _place(room)
-        profile = await self.core.profile(place)
-        actor = self._actor(room, event.sender, profile)
         relates_to = _reply_relation(event.event_id, relation)
+        vote = self._vote_number(text)
+        home = room
+        if vote is not None and _two_person(room, event.sender):
+            try:
+                home = await self._vote_room(room, event.sender, vote) or room
+            except Exception:
+                log.exception("matrix: finding the collective of poll %s failed", vote)
+        place = _place(home)
+        profile = await self.core.profile(place)
+        actor = self._actor(home, event.sender, profile)
         with use_locale(profile.locale):
             try:
                 replies = await self.registry.dispatch(self.core, actor, place, text)
                 for reply in replies:
-                    await self._reply(room, relates_to, actor, reply)
+                    await self._reply(room, relates_to, actor, reply, place)
+                if vote is not None:
+                    self._tally.request(vote)
             except DomainError as exc:
                 await self._reply_quietly(room, relates_to, render_errors.error(exc))
             except Exception:
@@ -585,7 +657,8 @@ class MatrixAdapter:
             log.exception("matrix: could not reply in %s", room.room_id)
 
     async def _reply(
-        self, room: MatrixRoom, relates_to: dict[str, Any], actor: Actor, message: Message
+        self, room: MatrixRoom, relates_to: dict[str, Any], actor: Actor, message: Message,
+        place: Place,
     ) -> None:
         if message.visibility is Visibility.PRIVATE and not await self._is_direct(room, actor):
             direct = await self._direct_room(actor.user_id, encrypted=room.encrypted)
@@ -599,7 +672,320 @@ class MatrixAdapter:
             await self._send(room.room_id, note, relates_to)
             await self._flush_private(self._client())
             return
-        await self._send(room.room_id, message, relates_to)
+        await self._post(room, relates_to, actor, message, place)
+
+    async def _tell(self, room: MatrixRoom, actor: Actor, message: Message) -> None:
+        """Send ``message`` to the member alone, without a note in ``room``."""
+        try:
+            if await self._is_direct(room, actor):
+                await self._send(room.room_id, message)
+                return
+            direct = await self._direct_room(actor.user_id, encrypted=room.encrypted)
+            self._pending.append(
+                _PendingPrivate(direct, message, room.encrypted, time.monotonic())
+            )
+            await self._flush_private(self._client())
+        except Exception:
+            log.exception("matrix: could not write privately to a member of %s", room.room_id)
+
+    # -- polls and demands -----------------------------------------------------------
+
+    async def _post(
+        self, room: MatrixRoom, relates_to: dict[str, Any] | None, actor: Actor,
+        message: Message, place: Place,
+    ) -> None:
+        """Post a public reply; a poll or demand message is remembered for what follows."""
+        polls = _polls.action_numbers(message, POLL_ACTIONS)
+        demands = _polls.action_numbers(message, DEMAND_ACTIONS)
+        direct = await self._is_direct(room, actor)
+        info: PollInfo | None = None
+        if len(polls) == 1 and not direct:
+            try:
+                info = await self.core.polls.show(actor, place, polls[0])
+            except DomainError:
+                info = None
+            if info is not None:
+                message = _with_vote_hint(message, info)
+        if len(demands) == 1 and not direct:
+            message = dataclasses.replace(
+                message, lines=(*message.lines, _("React with ✅ to support this demand."))
+            )
+        event_id = await self._send(room.room_id, message, relates_to)
+        try:
+            if len(demands) == 1 and not direct:
+                await self.state.record_demand_message(event_id, demands[0], room.room_id)
+            if info is not None:
+                await self._poll_posted(room, info, event_id)
+        except Exception:
+            log.exception("matrix: the message %s in %s was sent, but what follows it failed",
+                          event_id, room.room_id)
+
+    async def _poll_posted(self, room: MatrixRoom, info: PollInfo, event_id: str) -> None:
+        """Remember the poll's message here; open a native poll when the method allows."""
+        await self.state.record_tally(info.id, room.room_id, event_id)
+        if info.status not in LIVE_POLL:
+            return
+        if self._watched is not None:
+            self._watched.add(info.id)
+        if info.status != "open" or not _polls.is_native(info.method):
+            return
+        if room.room_id in await self.state.poll_starts(info.id):
+            return
+        limit = _polls.max_selections(info, await self.state.max_choices(info.id))
+        question = _("Poll {number}: {title}").format(number=info.id, title=info.title)
+        content = _polls.start_content(info, neutralize_mentions(question), max_choices=limit)
+        start_id = await self._room_send(self._client(), room.room_id, content,
+                                         _polls.START_TYPE)
+        await self.state.record_poll_start(info.id, room.room_id, start_id, info.method, limit)
+        log.info("matrix: native poll %s started in %s", info.id, room.room_id)
+
+    def _vote_number(self, text: str) -> int | None:
+        """The poll number of a ``!vote N ...`` command line, else None."""
+        try:
+            words = split_words(text)
+            if not words:
+                return None
+            command, used = self.registry.resolve(words)
+        except DomainError:
+            return None
+        if command.en != "vote" or len(words) <= used:
+            return None
+        word = words[used].lstrip("#")
+        return int(word) if word.isdigit() else None
+
+    async def _has_poll(self, room: MatrixRoom, user_id: str, number: int) -> bool:
+        place = _place(room)
+        actor = self._actor(room, user_id, await self.core.profile(place))
+        try:
+            await self.core.polls.show(actor, place, number)
+        except NotFound:
+            return False
+        return True
+
+    async def _vote_room(self, room: MatrixRoom, user_id: str, number: int) -> MatrixRoom | None:
+        """The collective room where a ballot sent in a direct room counts (see the top)."""
+        if await self._has_poll(room, user_id, number):
+            return None
+        client = self._client()
+        shared = [
+            other for other in client.rooms.values()
+            if other.room_id != room.room_id
+            and user_id in other.users
+            and not other.users[user_id].invited
+            and not _two_person(other, user_id)
+        ]
+        posted = await self.state.poll_rooms(number)
+        shared.sort(key=lambda other: (
+            posted.index(other.room_id) if other.room_id in posted else len(posted),
+            other.room_id,
+        ))
+        for other in shared:
+            if await self._has_poll(other, user_id, number):
+                return other
+        return None
+
+    async def _on_interaction(self, room: MatrixRoom, event: Event, event_type: str) -> None:
+        """A poll response, a reaction or a redaction: never a public reply."""
+        content = event.source.get("content")
+        if event_type in _polls.RESPONSE_TYPES:
+            response = _polls.parse_response(event_type, content)
+            if response is None:
+                return
+            start = await self.state.poll_start(response.start_event_id)
+            if start is None or start.get("room") != room.room_id:
+                return
+            if not await self.state.claim_event(event.event_id):
+                return
+            await self._on_poll_response(room, event.sender, start, response)
+        elif event_type == _polls.REACTION_TYPE:
+            relation = content.get("m.relates_to") if isinstance(content, dict) else None
+            if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
+                return
+            if not _polls.is_support_key(relation.get("key")):
+                return
+            target = relation.get("event_id")
+            demand = (await self.state.demand_of(target, room.room_id)
+                      if isinstance(target, str) else None)
+            if demand is None or not await self.state.claim_event(event.event_id):
+                return
+            await self._on_support(room, event.sender, demand, event.event_id)
+        else:
+            redacted = _polls.redacted_id(event.source)
+            data = await self.state.reaction(redacted) if redacted else None
+            if redacted is None or data is None:
+                return
+            if not await self.state.claim_event(event.event_id):
+                return
+            await self._on_unreact(room, event.sender, redacted, data)
+
+    async def _on_poll_response(
+        self, room: MatrixRoom, sender: str, start: dict[str, Any],
+        response: _polls.PollResponse,
+    ) -> None:
+        number = int(start["poll"])
+        ballot = _polls.ballot(str(start.get("method")), response.answers,
+                               int(start.get("max") or 1))
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, sender, profile)
+        with use_locale(profile.locale):
+            try:
+                result = await self.core.polls.vote(actor, place, number, ballot)
+            except DomainError as exc:
+                await self._tell(room, actor, render_errors.error(exc))
+                return
+            except Exception:
+                reference = error_reference()
+                log.exception("matrix: poll response failed [%s] in %s", reference,
+                              room.room_id)
+                await self._tell(room, actor, render_errors.unexpected(reference))
+                return
+            if result.receipt and not result.replaced:
+                await self._tell(room, actor, render_polls.voted(result))
+        log.info("matrix: native ballot in poll %s from %s", number, room.room_id)
+        if result.poll.live_results:
+            self._tally.request(number)
+
+    def _digest(self, user_id: str) -> str:
+        """A keyed digest of a member, so reaction records hold no user id."""
+        message = f"matrix-reaction:{user_id}".encode()
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()[:32]
+
+    async def _on_support(
+        self, room: MatrixRoom, sender: str, demand: int, reaction_id: str
+    ) -> None:
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, sender, profile)
+        with use_locale(profile.locale):
+            try:
+                await self.core.demands.support(actor, place, demand)
+            except DomainError as exc:
+                await self._tell(room, actor, render_errors.error(exc))
+                return
+            except Exception:
+                reference = error_reference()
+                log.exception("matrix: support by reaction failed [%s] in %s", reference,
+                              room.room_id)
+                await self._tell(room, actor, render_errors.unexpected(reference))
+                return
+        await self.state.record_reaction(reaction_id, demand, room.room_id, self._digest(sender))
+        log.info("matrix: demand %s supported by a reaction in %s", demand, room.room_id)
+
+    async def _on_unreact(
+        self, room: MatrixRoom, redacter: str, reaction_id: str, data: dict[str, Any]
+    ) -> None:
+        """A support reaction was redacted: withdraw the support of whoever reacted."""
+        user_id: str | None = redacter
+        if self._digest(redacter) != data.get("who"):
+            user_id = await self._original_sender(room.room_id, reaction_id)
+            if user_id is None or self._digest(user_id) != data.get("who"):
+                user_id = None
+        remaining = await self.state.forget_reaction(reaction_id, data)
+        if user_id is None or remaining:
+            return
+        demand = int(data["demand"])
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, user_id, profile)
+        with use_locale(profile.locale):
+            try:
+                await self.core.demands.support(actor, place, demand, remove=True)
+            except DomainError as exc:
+                log.info("matrix: support of demand %s not withdrawn: %s", demand,
+                         type(exc).__name__)
+                return
+        log.info("matrix: support of demand %s withdrawn in %s", demand, room.room_id)
+
+    async def _original_sender(self, room_id: str, event_id: str) -> str | None:
+        fetched = await self._client().room_get_event(room_id, event_id)
+        if isinstance(fetched, RoomGetEventError):
+            return None
+        sender = getattr(fetched.event, "sender", None)
+        return sender if isinstance(sender, str) else None
+
+    def _system_actor(self) -> Actor:
+        """The bot itself, reading results it may show (never a member of anything)."""
+        user_id = self._client().user_id
+        return Actor(Platform.MATRIX, user_id, user_id)
+
+    async def _refresh_tally(self, number: int) -> None:
+        """Edit the poll's tally messages to show the current count (throttled)."""
+        client = self._client()
+        for room_id, event_id in (await self.state.tallies(number)).items():
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            place = _place(room)
+            profile = await self.core.profile(place)
+            with use_locale(profile.locale):
+                try:
+                    result = await self.core.polls.results(self._system_actor(), place, number)
+                except DomainError:
+                    continue  # results are not shown before closing
+                poll = _with_vote_hint(render_polls.poll(result.poll), result.poll)
+                message = _polls.tally_message(poll, render_polls.results(result))
+            await self._room_send(client, room_id, edit_content(message, event_id))
+
+    async def _check_polls(self) -> None:
+        """Close the native polls and tallies of the polls that closed since last time."""
+        async with self._poll_check:
+            await self._check_polls_now()
+
+    async def _check_polls_now(self) -> None:
+        try:
+            if self._watched is None:
+                self._watched = await self.state.watched_polls()
+            if not self._watched:
+                return
+            statuses = await self.state.poll_statuses(set(self._watched))
+        except Exception:
+            log.exception("matrix: poll statuses could not be read")
+            return
+        for number in sorted(self._watched):
+            status = statuses.get(number)
+            if status in LIVE_POLL:
+                continue
+            try:
+                await self._poll_ended(number, status)
+            except Exception:
+                log.exception("matrix: closing the native poll %s failed", number)
+
+    async def _poll_ended(self, number: int, status: str | None) -> None:
+        client = self._client()
+        ended = await self.state.poll_ends(number)
+        for room_id, start_id in (await self.state.poll_starts(number)).items():
+            if room_id in ended:
+                continue
+            room = client.rooms.get(room_id)
+            if room is None:
+                await self.state.record_poll_end(number, room_id, "")
+                continue
+            place = _place(room)
+            profile = await self.core.profile(place)
+            with use_locale(profile.locale):
+                text = await self._end_text(place, number, status)
+            end_id = await self._room_send(client, room_id, _polls.end_content(start_id, text),
+                                           _polls.END_TYPE)
+            await self.state.record_poll_end(number, room_id, end_id)
+            log.info("matrix: native poll %s ended in %s", number, room_id)
+        if status is not None:
+            self._tally.request(number)
+        await self.state.mark_poll_done(number)
+        if self._watched is not None:
+            self._watched.discard(number)
+
+    async def _end_text(self, place: Place, number: int, status: str | None) -> str:
+        """The result as plain text, for clients that don't show poll end events."""
+        if status == "closed":
+            try:
+                result = await self.core.polls.results(self._system_actor(), place, number)
+            except DomainError:
+                pass
+            else:
+                message = dataclasses.replace(render_polls.results(result), attachments=())
+                return neutralize_mentions(message.plain_text())
+        return _("This poll has ended.")
 
     # -- direct rooms ------------------------------------------------------------
 
@@ -675,24 +1061,35 @@ class MatrixAdapter:
         return self.client
 
     async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
-        """Outbox sender: post an announcement in a room."""
+        """Outbox sender: post an announcement in a room.
+
+        A poll result is announced right after its poll closed, so the polls the bot
+        posted are looked at now rather than after the next sync.
+        """
         await self._send(channel_id, message)
+        await self._check_polls()
 
     async def _send(
         self, room_id: str, message: Message, relates_to: dict[str, Any] | None = None
-    ) -> None:
+    ) -> str:
+        """Send a message and its attachments; the event id of the message."""
         client = self._client()
         content = message_content(message, relates_to=relates_to)
-        await self._room_send(client, room_id, content)
+        event_id = await self._room_send(client, room_id, content)
         for attachment in message.attachments:
             await self._send_file(client, room_id, attachment)
+        return event_id
 
-    async def _room_send(self, client: AsyncClient, room_id: str, content: dict[str, Any]) -> None:
+    async def _room_send(
+        self, client: AsyncClient, room_id: str, content: dict[str, Any],
+        event_type: str = "m.room.message",
+    ) -> str:
         sent = await client.room_send(
-            room_id, "m.room.message", content, ignore_unverified_devices=True
+            room_id, event_type, content, ignore_unverified_devices=True
         )
         if isinstance(sent, RoomSendError):
             raise MatrixSendError(f"sending to {room_id} failed: {sent.message}")
+        return str(sent.event_id)
 
     async def _send_file(self, client: AsyncClient, room_id: str, attachment: Attachment) -> None:
         room = client.rooms.get(room_id)
@@ -725,6 +1122,36 @@ def _departed(event: RoomMemberEvent, own_id: str) -> str | None:
     if previous is not None and (not isinstance(previous, str) or previous not in PRESENT):
         return None
     return user_id
+
+
+def _direct_invite(response: SyncResponse, room_id: str, own_id: str) -> bool:
+    """Whether the bot's invite to ``room_id`` is marked as a direct chat."""
+    info = response.rooms.invite.get(room_id)
+    for event in getattr(info, "invite_state", None) or ():
+        if (
+            isinstance(event, InviteMemberEvent)
+            and event.state_key == own_id
+            and event.membership == "invite"
+            and isinstance(event.content, dict)
+            and event.content.get("is_direct") is True
+        ):
+            return True
+    return False
+
+
+def _two_person(room: MatrixRoom, user_id: str) -> bool:
+    """Whether only the bot and ``user_id`` are in ``room`` (a direct room)."""
+    return set(room.users) == {room.own_user_id, user_id}
+
+
+def _with_vote_hint(message: Message, info: PollInfo) -> Message:
+    """Ranked and majority-judgment polls have no native form: say where to vote."""
+    if _polls.is_native(info.method) or info.status not in LIVE_POLL:
+        return message
+    hint = _("Vote in private: send {example} to the bot in a direct message.").format(
+        example=f"`{EXAMPLES[info.method].replace('N', str(info.id))}`"
+    )
+    return dataclasses.replace(message, lines=(*message.lines, hint))
 
 
 def _place(room: MatrixRoom) -> Place:
