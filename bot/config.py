@@ -113,6 +113,18 @@ class PollSettings(_Section):
     ballot_key: str = ""
 
 
+class AidSettings(_Section):
+    # Days before an open mutual-aid post expires (a reminder comes 2 days before).
+    expiry_days: Annotated[int, Field(ge=3, le=365)] = 30
+    # At most this many matching requests are told to one member per day.
+    notifications_per_day: Annotated[int, Field(ge=0, le=50)] = 3
+    # Time-bank balances beyond plus or minus this many hours are flagged to moderators.
+    balance_limit: Annotated[float, Field(gt=0, le=1000)] = 20
+    # Weekly digest of open requests and new offers: day (0 = Monday) and hour (UTC).
+    digest_weekday: Annotated[int, Field(ge=0, le=6)] = 0
+    digest_hour: Annotated[int, Field(ge=0, le=23)] = 9
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -121,6 +133,7 @@ class Settings(_Section):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     tribune: TribuneSettings = Field(default_factory=TribuneSettings)
     polls: PollSettings = Field(default_factory=PollSettings)
+    aid: AidSettings = Field(default_factory=AidSettings)
 
     @property
     def database_url(self) -> str:

@@ -10,6 +10,7 @@ from datetime import timedelta
 from bot.config import Settings
 from bot.core.outbox import Outbox
 from bot.core.scheduler import JobContext, Scheduler, schedule
+from bot.core.services.aid import DIGEST_JOB, EXPIRE_JOB, EXPIRY_REMINDER_JOB, AidService
 from bot.core.services.audit import AuditService
 from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.demands import DemandService
@@ -67,6 +68,9 @@ class Core:
         self.demands = DemandService(self.db, **defaults)
         self.polls = PollService(self.db, ballot_key(settings), **defaults)
         self.meetups = MeetupService(self.db, **defaults)
+        self.aid = AidService(self.db, expiry_days=settings.aid.expiry_days,
+                              notifications_per_day=settings.aid.notifications_per_day,
+                              balance_limit=settings.aid.balance_limit, **defaults)
         self.identity = IdentityService(self.db)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
@@ -76,11 +80,15 @@ class Core:
         self.scheduler.register(OPEN_JOB, self._open_poll)
         self.scheduler.register(REMIND_JOB, self._remind)
         self.scheduler.register(NEXT_JOB, self._next_meetup)
+        self.scheduler.register(EXPIRE_JOB, self._expire_post)
+        self.scheduler.register(EXPIRY_REMINDER_JOB, self._expiring_post)
+        self.scheduler.register(DIGEST_JOB, self._digest)
 
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
         await migrate.upgrade(self.db.url)
         await self._plan_purge()
+        await self._plan_digest()
 
     async def _plan_purge(self) -> None:
         """The daily erasure of departed members' data (see the retention setting)."""
@@ -103,6 +111,27 @@ class Core:
 
     async def _open_poll(self, job: JobContext) -> None:
         await self.polls.open_scheduled(int(job.payload["poll"]))
+
+    async def _plan_digest(self) -> None:
+        """The weekly mutual-aid digest, at the configured day and hour (UTC)."""
+        now = utcnow()
+        days = (self.settings.aid.digest_weekday - now.weekday()) % 7
+        run_at = (now + timedelta(days=days)).replace(
+            hour=self.settings.aid.digest_hour, minute=0, second=0, microsecond=0)
+        if run_at <= now:
+            run_at += timedelta(days=7)
+        async with self.db.transaction() as session:
+            await schedule(session, DIGEST_JOB, run_at, key=f"{DIGEST_JOB}:{run_at.date()}")
+
+    async def _digest(self, job: JobContext) -> None:
+        await self.outbox.deliver(await self.aid.digests(utcnow() - timedelta(days=7)))
+        await self._plan_digest()
+
+    async def _expire_post(self, job: JobContext) -> None:
+        await self.outbox.notify(await self.aid.expire(int(job.payload["post"]), reminder=False))
+
+    async def _expiring_post(self, job: JobContext) -> None:
+        await self.outbox.notify(await self.aid.expire(int(job.payload["post"]), reminder=True))
 
     async def _remind(self, job: JobContext) -> None:
         notices = await self.meetups.reminder_notices(int(job.payload["meetup"]),

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from bot.core.i18n import use_locale
 from bot.core.notice import Notice
+from bot.core.render import aid as aid_render
 from bot.core.render import meetups as meetups_render
 from bot.core.render import polls as polls_render
 from bot.core.render import tribune as tribune_render
@@ -26,12 +27,19 @@ RENDERERS: dict[str, Callable[[Any], Message]] = {
     "milestone": tribune_render.announcement,
     "poll.result": polls_render.result_announcement,
     "meetup.new": meetups_render.announcement,
+    "aid.digest": aid_render.digest,
 }
 NOTICES: dict[str, Callable[[Any], Message]] = {
     "meetup.promoted": meetups_render.promoted,
     "meetup.reminder": meetups_render.reminder,
     "meetup.changed": meetups_render.changed,
     "meetup.cancelled": meetups_render.cancelled,
+    "aid.match": aid_render.match,
+    "aid.help": aid_render.help_offered,
+    "aid.confirm": aid_render.to_confirm,
+    "aid.answered": aid_render.exchange,
+    "aid.expiring": aid_render.expiring,
+    "aid.expired": aid_render.expired,
 }
 
 log = logging.getLogger(__name__)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -378,6 +381,113 @@ class Rsvp(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AidPost(Base):
+    """A mutual-aid request or offer."""
+
+    __tablename__ = "aid_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # request, offer
+    category: Mapped[str] = mapped_column(String(16))  # coaching, exchange, advice
+    skills: Mapped[str] = mapped_column(String(500))  # comma-separated skill keys
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text)
+    remote: Mapped[bool] = mapped_column(Boolean, default=True)
+    city: Mapped[str | None] = mapped_column(String(120), default=None)
+    hours: Mapped[float | None] = mapped_column(Float, default=None)
+    # open, fulfilled, closed, expired
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    expires_at: Mapped[datetime] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SkillProfile(Base):
+    """What a person can offer, and whether they want to hear of matching requests."""
+
+    __tablename__ = "skill_profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), unique=True
+    )
+    skills: Mapped[str] = mapped_column(String(500), default="")
+    city: Mapped[str | None] = mapped_column(String(120), default=None)
+    notify: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AidNotification(Base):
+    """A matching request told to a person (for the daily cap)."""
+
+    __tablename__ = "aid_notifications"
+    __table_args__ = (UniqueConstraint("person_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    post_id: Mapped[int] = mapped_column(ForeignKey("aid_posts.id", ondelete="CASCADE"))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Exchange(Base):
+    """Time given by one person to another, recorded by one side and confirmed by
+    the other. Confirmation writes two ledger entries that sum to zero."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collectives.id", ondelete="SET NULL"), default=None
+    )
+    giver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
+    receiver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL")
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("aid_posts.id", ondelete="SET NULL"), default=None
+    )
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    category: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(String(300), default="")
+    # pending, confirmed, declined
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    corrects_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class LedgerEntry(Base):
+    """One movement of the time bank. Entries are only ever added."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(
+        ForeignKey("exchanges.id", ondelete="RESTRICT"), index=True
+    )
+    # Set to NULL when the person is erased: the amounts stay, so totals hold.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PostedMessage(Base):
     """A message the bot posted for an item, so it can be edited later."""
 
@@ -509,15 +619,19 @@ class ProcessedEvent(Base):
 
 
 __all__ = [
+    "AidNotification",
+    "AidPost",
     "AuditEntry",
     "Ballot",
     "Base",
     "BotState",
     "Collective",
     "CollectiveChannel",
+    "Exchange",
     "Federation",
     "FederationModerator",
     "Job",
+    "LedgerEntry",
     "LinkAttempt",
     "LinkCode",
     "Meetup",
@@ -533,5 +647,6 @@ __all__ = [
     "ProposalSupport",
     "Rsvp",
     "Signature",
+    "SkillProfile",
     "Tribune",
 ]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import ConfirmationRequired
 from bot.core.i18n import N_
 from bot.core.services.directory import find_collective, find_member
+from bot.core.services.persons import person_columns
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
 from bot.db.models import (
@@ -36,6 +37,13 @@ ERASED = "(erased member)"
 
 def _tables(column: str) -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if column in t.c and t.name != "members"]
+
+
+# Free text a person wrote in rows that outlive them (their reference is set to
+# NULL so that shared records, such as the time-bank ledger, stay balanced).
+AUTHORED_TEXT: dict[str, tuple[str, tuple[str, ...]]] = {
+    "exchanges": ("recorded_by_id", ("note",)),
+}
 
 
 def _plain(value: Any) -> Any:
@@ -121,10 +129,10 @@ class PrivacyService:
                     for m in members
                 ]
                 member_ids = [m.id for m in members]
-                for table in _tables("person_id"):
-                    data[table.name] = await self._rows(
-                        session, table, table.c.person_id == member.person_id
-                    )
+                for table, column in person_columns():
+                    rows = await self._rows(session, table, column == member.person_id)
+                    data.setdefault(table.name, []).extend(
+                        row for row in rows if row not in data.get(table.name, []))
                 for table in _tables("member_id"):
                     data[table.name] = await self._rows(
                         session, table, table.c.member_id.in_(member_ids)
@@ -160,13 +168,17 @@ class PrivacyService:
             select(Member).where(Member.person_id == person_id)
         )).all()
         rows = 0
-        for table in _tables("person_id") + _tables("member_id"):
-            column = table.c.get("person_id")
-            where = (column == person_id) if column is not None else \
-                table.c.member_id.in_([m.id for m in members])
+        member_ids = [m.id for m in members]
+        wheres = [(table, column == person_id) for table, column in person_columns()]
+        wheres += [(table, table.c.member_id.in_(member_ids)) for table in _tables("member_id")]
+        for table, where in wheres:
             rows += await session.scalar(
                 select(func.count()).select_from(table).where(where)
             ) or 0
+        for name, (column, texts) in AUTHORED_TEXT.items():
+            table = Base.metadata.tables[name]
+            await session.execute(update(table).where(table.c[column] == person_id)
+                                  .values({text: "" for text in texts}))
         # The audit log keeps what moderators did, not who they were.
         traces = [m.user_id for m in members]
         traces += [m.display_name for m in members if m.display_name]
