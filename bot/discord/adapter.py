@@ -8,6 +8,8 @@
   they keep working across restarts.
 - Failures of any kind end in :func:`bot.discord.errors.report`.
 - Mentions are off for every message (``AllowedMentions.none()``).
+- Private notices of the core (a meetup place freed up, reminders) are direct
+  messages (:meth:`BotBase.private`, the outbox's private sender).
 - The bot says hello once per guild: when it joins one, or at startup for a
   guild it has never welcomed (see :meth:`BotBase.welcome`).
 - A member leaving a guild is noted for the retention setting; Discord sends
@@ -18,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import logging
 import pkgutil
@@ -270,6 +273,17 @@ class BotBase:
         )
         await channel.send(**render(message).kwargs(interaction=False))
 
+    async def private(self, user_id: str, message: Message) -> None:
+        """Outbox private sender: a direct message to a member (``POST /users/@me/channels``
+        then the message). Buttons are left out: a direct message belongs to no collective,
+        so they would have nowhere to act. A member who refuses direct messages is logged."""
+        channel = await self.create_dm(discord.Object(id=int(user_id)))  # type: ignore[attr-defined]
+        rendered = render(dataclasses.replace(message, actions=()))
+        try:
+            await channel.send(**rendered.kwargs(interaction=False))
+        except discord.Forbidden as exc:
+            log.warning("member %s does not accept direct messages: %s", user_id, exc)
+
 
 WELCOME_ATTEMPTS = 3
 
@@ -342,7 +356,7 @@ class DiscordAdapter:
 
     async def run(self) -> None:
         configure_endpoints(self.core.settings.discord)
-        self.core.outbox.register(Platform.DISCORD.value, self.bot.announce)
+        self.core.outbox.register(Platform.DISCORD.value, self.bot.announce, self.bot.private)
         try:
             async with self.bot:
                 await self.bot.start(self.core.settings.discord.token)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -43,6 +44,20 @@ STYLES: dict[str, discord.ButtonStyle] = {
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
+
+
+# Discord timestamp styles (https://discord.com/developers/docs/reference#message-formatting)
+TIMESTAMP_STYLES = frozenset("tTdDfFR")
+
+
+def timestamp(moment: datetime, style: str = "f") -> str:
+    """``<t:UNIX:STYLE>``: Discord shows the instant in each viewer's own time zone and
+    language (``F`` long date and time, ``f`` short, ``t`` time only, ``R`` relative)."""
+    if style not in TIMESTAMP_STYLES:
+        raise ValueError(f"unknown Discord timestamp style {style!r}")
+    if moment.tzinfo is None:
+        raise ValueError("a Discord timestamp needs an aware datetime")
+    return f"<t:{int(moment.timestamp())}:{style}>"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -163,4 +178,5 @@ async def send(
         await interaction.response.send_message(**kwargs)
 
 
-__all__ = ["Rendered", "embed", "files", "is_ephemeral", "render", "send", "shorten", "view"]
+__all__ = ["Rendered", "embed", "files", "is_ephemeral", "render", "send", "shorten",
+           "timestamp", "view"]
