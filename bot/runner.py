@@ -41,6 +41,22 @@ def build_adapters(core: Core, *, console: bool = False) -> list[Adapter]:
     return adapters
 
 
+READY_TIMEOUT = 60.0
+
+
+async def _schedule_when_ready(core: Core, adapters: list[Adapter]) -> None:
+    """Run due jobs only once every platform can be written to: a reminder or a
+    poll result that came due while the bot was down must not be lost at start."""
+    events = [event for a in adapters if (event := getattr(a, "ready", None)) is not None]
+    try:
+        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in events)),
+                               READY_TIMEOUT)
+    except TimeoutError:
+        log.warning("some adapters were not ready after %.0fs; running jobs anyway",
+                    READY_TIMEOUT)
+    await core.scheduler.run()
+
+
 async def serve(settings: Settings, *, console: bool = False) -> None:
     core = Core(settings)
     await core.start()
@@ -48,7 +64,7 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
     log.info("starting adapters: %s", ", ".join(a.name for a in adapters))
     loop = asyncio.get_running_loop()
     tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
-    scheduler = asyncio.create_task(core.scheduler.run(), name="scheduler")
+    scheduler = asyncio.create_task(_schedule_when_ready(core, adapters), name="scheduler")
     stopping: set[asyncio.Task[None]] = set()
 
     def request_stop() -> None:

@@ -198,6 +198,8 @@ class MatrixAdapter:
         self.state = MatrixState(core.db)
         self.store_dir = Path(core.settings.bot.data_dir) / STORE_DIR
         self.client: AsyncClient | None = None
+        # Set once the first sync is done: rooms are known, sending works.
+        self.ready = asyncio.Event()
         self._stopping = asyncio.Event()
         self._waiting: asyncio.Future[Any] | None = None
         self._not_before_ms = 0
@@ -402,6 +404,7 @@ class MatrixAdapter:
             response = await self._sync(client, timeout_ms=0, since=token, full_state=True)
             await self._process(client, response)
         log.info("matrix: syncing as %s in %d rooms", user_id, len(client.rooms))
+        self.ready.set()
         while not self._stopping.is_set():
             response = await self._sync(client, timeout_ms=self.settings.sync_timeout_ms)
             await self._process(client, response)
