@@ -216,7 +216,7 @@ class MatrixAdapter:
     # -- lifecycle -------------------------------------------------------------
 
     async def run(self) -> None:
-        self.core.outbox.register(Platform.MATRIX.value, self.announce)
+        self.core.outbox.register(Platform.MATRIX.value, self.announce, self.private)
         try:
             self.client = await self._connect()
             await self._serve(self.client)
@@ -676,6 +676,14 @@ class MatrixAdapter:
             await self._flush_private(self._client())
             return
         await self._post(room, relates_to, actor, message, place)
+
+    async def private(self, user_id: str, message: Message) -> None:
+        """Outbox sender of private notices (promotions, reminders...): the member's
+        direct room as it is (an encrypted one stays encrypted; a new one is created
+        like the direct rooms of replies from unencrypted rooms)."""
+        direct = await self._direct_room(user_id, encrypted=False)
+        self._pending.append(_PendingPrivate(direct, message, False, time.monotonic()))
+        await self._flush_private(self._client())
 
     async def _tell(self, room: MatrixRoom, actor: Actor, message: Message) -> None:
         """Send ``message`` to the member alone, without a note in ``room``."""
