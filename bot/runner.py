@@ -47,13 +47,18 @@ READY_TIMEOUT = 60.0
 async def _schedule_when_ready(core: Core, adapters: list[Adapter]) -> None:
     """Run due jobs only once every platform can be written to: a reminder or a
     poll result that came due while the bot was down must not be lost at start."""
-    events = [event for a in adapters if (event := getattr(a, "ready", None)) is not None]
-    try:
-        await asyncio.wait_for(asyncio.gather(*(event.wait() for event in events)),
-                               READY_TIMEOUT)
-    except TimeoutError:
-        log.warning("some adapters were not ready after %.0fs; running jobs anyway",
-                    READY_TIMEOUT)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + READY_TIMEOUT
+    for adapter in adapters:
+        event = getattr(adapter, "ready", None)
+        if event is None:
+            continue
+        try:
+            await asyncio.wait_for(event.wait(), max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            log.warning("%s was not ready after %.0fs; running jobs anyway", adapter.name,
+                        READY_TIMEOUT)
+            break
     await core.scheduler.run()
 
 

@@ -353,22 +353,14 @@ class DiscordAdapter:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.bot = build_bot(core)
-        # Set once connected and the guilds are known, so messages can be sent.
-        self.ready = asyncio.Event()
-
-    async def _watch_ready(self) -> None:
-        await self.bot.wait_until_ready()
-        self.ready.set()
 
     async def run(self) -> None:
         configure_endpoints(self.core.settings.discord)
         self.core.outbox.register(Platform.DISCORD.value, self.bot.announce, self.bot.private)
-        watcher = asyncio.create_task(self._watch_ready())
         try:
             async with self.bot:
                 await self.bot.start(self.core.settings.discord.token)
         finally:
-            watcher.cancel()
             self.core.outbox.unregister(Platform.DISCORD.value)
 
     async def stop(self) -> None:

@@ -1,5 +1,5 @@
 """Durable state of the Matrix adapter: sync token, direct rooms, handled events,
-and the events the bot posted for polls and demands.
+and the events the bot posted for polls, demands and meetups.
 
 Per poll and room, ``posted_messages`` holds the native poll start event
 (``matrix.poll.start``), its end event (``matrix.poll.end``) and the message that
@@ -7,10 +7,16 @@ shows the poll and its count (``matrix.poll.tally``); ``matrix.poll.done`` marks
 poll whose closing was handled. ``bot_state`` maps event ids back to what they
 stand for (a poll start, a demand message, a support reaction). Reactions are
 recorded with a keyed digest of their sender, never the user id itself.
+
+Meetup messages are remembered per event (``matrix.meetup-msg:<event>``) and per
+meetup (``matrix.meetup-msgs:<number>``: the latest few of each room, the ones
+edited with fresh counts); RSVP reactions per event, and per meetup, sender digest
+and answer, so a redaction knows whether another reaction still says the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import datetime, timedelta
@@ -29,6 +35,9 @@ POLL_START = "matrix.poll.start"
 POLL_END = "matrix.poll.end"
 POLL_TALLY = "matrix.poll.tally"
 POLL_DONE = "matrix.poll.done"
+# Messages of one meetup edited per room (the latest ones); older ones keep working
+# for reactions but are no longer edited.
+MEETUP_MESSAGES_PER_ROOM = 3
 
 
 def _key(kind: str, *parts: str) -> str:
@@ -43,6 +52,8 @@ class MatrixState:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Read-modify-write of list values (one process owns the Matrix sync).
+        self._lists = asyncio.Lock()
 
     def _insert(self, table: type) -> postgresql.Insert | sqlite.Insert:
         return postgresql.insert(table) if self.db.dialect == "postgresql" else sqlite.insert(table)
@@ -247,4 +258,78 @@ class MatrixState:
             await self._put(key, json.dumps(events))
         else:
             await self._delete(key)
+        return len(events)
+
+    # -- meetups ----------------------------------------------------------------------
+
+    async def record_meetup_message(
+        self, event_id: str, meetup: int, room_id: str, kind: str
+    ) -> None:
+        """The bot's message ``event_id`` in ``room_id`` shows ``meetup`` (as ``kind``)."""
+        await self._put(_key("meetup-msg", event_id),
+                        json.dumps({"meetup": meetup, "room": room_id, "kind": kind}))
+        async with self._lists:
+            key = _key("meetup-msgs", str(meetup))
+            current = await self._get_json(key)
+            rows = [row for row in (current if isinstance(current, list) else [])
+                    if isinstance(row, list) and len(row) == 3 and row[1] != event_id]
+            rows.append([room_id, event_id, kind])
+            in_room = [row for row in rows if row[0] == room_id]
+            for row in in_room[:-MEETUP_MESSAGES_PER_ROOM]:
+                rows.remove(row)
+            await self._put(key, json.dumps(rows))
+
+    async def meetup_of(self, event_id: str, room_id: str) -> int | None:
+        """The meetup shown by the bot's message ``event_id`` in ``room_id``."""
+        data = await self._get_json(_key("meetup-msg", event_id))
+        if not isinstance(data, dict) or data.get("room") != room_id:
+            return None
+        meetup = data.get("meetup")
+        return meetup if isinstance(meetup, int) else None
+
+    async def meetup_messages(self, meetup: int) -> list[tuple[str, str, str]]:
+        """(room id, event id, kind) of the messages showing ``meetup`` that are edited."""
+        current = await self._get_json(_key("meetup-msgs", str(meetup)))
+        return [
+            (row[0], row[1], row[2]) for row in (current if isinstance(current, list) else [])
+            if isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row)
+        ]
+
+    async def record_rsvp_reaction(
+        self, event_id: str, meetup: int, room_id: str, sender_digest: str, answer: str
+    ) -> None:
+        await self._put(_key("rsvp-reaction", event_id), json.dumps(
+            {"meetup": meetup, "room": room_id, "who": sender_digest, "answer": answer}))
+        async with self._lists:
+            key = _key("rsvp-reacted", str(meetup), sender_digest, answer)
+            current = await self._get_json(key)
+            events = current if isinstance(current, list) else []
+            if event_id not in events:
+                events.append(event_id)
+            await self._put(key, json.dumps(events))
+
+    async def rsvp_reaction(self, event_id: str) -> dict[str, Any] | None:
+        """What the RSVP reaction ``event_id`` said: meetup, room, sender digest, answer."""
+        data = await self._get_json(_key("rsvp-reaction", event_id))
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("meetup"), int)
+            or not isinstance(data.get("answer"), str)
+        ):
+            return None
+        return data
+
+    async def forget_rsvp_reaction(self, event_id: str, data: dict[str, Any]) -> int:
+        """Drop a redacted RSVP reaction; how many with the same answer of that sender
+        remain on this meetup's messages."""
+        await self._delete(_key("rsvp-reaction", event_id))
+        async with self._lists:
+            key = _key("rsvp-reacted", str(data["meetup"]), str(data.get("who")),
+                       str(data.get("answer")))
+            current = await self._get_json(key)
+            events = [e for e in (current if isinstance(current, list) else []) if e != event_id]
+            if events:
+                await self._put(key, json.dumps(events))
+            else:
+                await self._delete(key)
         return len(events)

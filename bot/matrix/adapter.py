@@ -42,6 +42,24 @@ Polls and demands (see ``_polls``):
   👍 reaction to it supports the demand, redacting the reaction withdraws the
   support (unless another support reaction of the member remains). Reactions
   get no public reply.
+
+Meetups (see ``_meetups``):
+
+- A message showing one meetup (the reply to ``!rencontre creer``, ``voir`` or
+  ``modifier``, an announcement) gets a line inviting reactions and is
+  remembered; its edits show it as everyone sees it (without the asker's own
+  status). ✅ means coming (the waitlist when full), ❔ maybe, ❌ not coming;
+  redacting one's ✅ or ❔ means not coming, unless the member answered otherwise
+  since. The member hears back privately only when it matters: put on the
+  waitlist, or the answer was refused.
+- After an RSVP, an edit or a cancellation (by reaction or command), the
+  meetup's remembered messages are edited (``m.replace``) with fresh counts, at
+  most once every ``MEETUP_INTERVAL_S`` per meetup; answers in between are folded
+  into the next edit, and a message already showing the current state is left alone.
+
+Private notices of the core (a place freed up, reminders, changes, cancellations,
+mutual aid) go to the member's direct room, created when needed (encrypted when the
+bot shares an encrypted room with them). A failure is logged, never raised.
 """
 
 from __future__ import annotations
@@ -93,13 +111,14 @@ from bot.core.errors import DomainError, NotFound
 from bot.core.i18n import _, use_locale
 from bot.core.render import admin as render_admin
 from bot.core.render import errors as render_errors
+from bot.core.render import meetups as render_meetups
 from bot.core.render import polls as render_polls
 from bot.core.render.message import Attachment, Message, Visibility
 from bot.core.services.configuration import Profile
 from bot.core.services.polls import EXAMPLES, PollInfo
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
-from bot.matrix import _polls
+from bot.matrix import _meetups, _polls
 from bot.matrix._render import edit_content, file_content, message_content, neutralize_mentions
 from bot.matrix._state import MatrixState
 from bot.textcmd import build_registry
@@ -124,6 +143,12 @@ HISTORY_GRACE_MS = 30_000
 RETRY_MAX_S = 60.0
 # A poll's tally message is edited at most this often, however fast ballots come.
 TALLY_INTERVAL_S = 3.0
+# A meetup's messages are edited at most this often, however fast RSVPs come.
+MEETUP_INTERVAL_S = 3.0
+# Meetup commands after which the meetup's messages are edited (English names).
+MEETUP_CHANGES = frozenset({"going", "maybe", "no", "edit", "cancel"})
+# What remembered meetup messages show, to skip edits that would change nothing.
+SHOWN_MEMORY = 2000
 POLL_ACTIONS = ("poll:vote:",)
 DEMAND_ACTIONS = ("demand:support:", "demand:unsupport:")
 LIVE_POLL = frozenset({"open", "scheduled"})
@@ -210,6 +235,11 @@ class MatrixAdapter:
         self._tally: _polls.Throttle[int] = _polls.Throttle(TALLY_INTERVAL_S,
                                                             self._refresh_tally)
         self._watched: set[int] | None = None  # polls posted here, closing not handled
+        self._meetup_edits: _polls.Throttle[int] = _polls.Throttle(MEETUP_INTERVAL_S,
+                                                                   self._refresh_meetup)
+        self._shown: dict[str, str] = {}  # meetup message event id -> what it shows
+        self._direct_lock = asyncio.Lock()
+        self._flush_lock = asyncio.Lock()
         self._poll_check = asyncio.Lock()
         self._digest_key = ballot_key(core.settings)
 
@@ -225,6 +255,7 @@ class MatrixAdapter:
         finally:
             self.core.outbox.unregister(Platform.MATRIX.value)
             await self._tally.close()
+            await self._meetup_edits.close()
             if self.client is not None:
                 await self.client.close()
             log.info("matrix: stopped")
@@ -627,6 +658,7 @@ class MatrixAdapter:
         """Run one command; the only place where errors become replies."""
         relates_to = _reply_relation(event.event_id, relation)
         vote = self._vote_number(text)
+        meetup = self._meetup_number(text)
         home = room
         if vote is not None and _two_person(room, event.sender):
             try:
@@ -643,6 +675,8 @@ class MatrixAdapter:
                     await self._reply(room, relates_to, actor, reply, place)
                 if vote is not None:
                     self._tally.request(vote)
+                if meetup is not None:
+                    self._meetup_edits.request(meetup)
             except DomainError as exc:
                 await self._reply_quietly(room, relates_to, render_errors.error(exc))
             except Exception:
@@ -678,12 +712,23 @@ class MatrixAdapter:
         await self._post(room, relates_to, actor, message, place)
 
     async def private(self, user_id: str, message: Message) -> None:
-        """Outbox sender of private notices (promotions, reminders...): the member's
-        direct room as it is (an encrypted one stays encrypted; a new one is created
-        like the direct rooms of replies from unencrypted rooms)."""
-        direct = await self._direct_room(user_id, encrypted=False)
-        self._pending.append(_PendingPrivate(direct, message, False, time.monotonic()))
-        await self._flush_private(self._client())
+        """Outbox sender of private notices (promotions, reminders, changes, mutual
+        aid): the member's direct room, created when needed. It is encrypted when the
+        bot shares an encrypted room with the member; an existing direct room is used
+        as it is otherwise. A failure is logged, never raised."""
+        try:
+            client = self._client()
+            encrypted = client.olm is not None and any(
+                room.encrypted for room in client.rooms.values()
+                if user_id in room.users and not _two_person(room, user_id)
+            )
+            direct = await self._direct_room(user_id, encrypted=encrypted)
+            self._pending.append(
+                _PendingPrivate(direct, message, encrypted, time.monotonic())
+            )
+            await self._flush_private(client)
+        except Exception:
+            log.exception("matrix: a private notice to %s could not be sent", user_id)
 
     async def _tell(self, room: MatrixRoom, actor: Actor, message: Message) -> None:
         """Send ``message`` to the member alone, without a note in ``room``."""
@@ -709,6 +754,9 @@ class MatrixAdapter:
         polls = _polls.action_numbers(message, POLL_ACTIONS)
         demands = _polls.action_numbers(message, DEMAND_ACTIONS)
         direct = await self._is_direct(room, actor)
+        meetup = None if direct else _meetups.shown_number(message)
+        if meetup is not None:
+            message = _meetups.with_hint(message)
         info: PollInfo | None = None
         if len(polls) == 1 and not direct:
             try:
@@ -725,6 +773,9 @@ class MatrixAdapter:
         try:
             if len(demands) == 1 and not direct:
                 await self.state.record_demand_message(event_id, demands[0], room.room_id)
+            if meetup is not None:
+                await self._meetup_posted(room.room_id, meetup, event_id, message,
+                                          _meetups.SHOWN)
             if info is not None:
                 await self._poll_posted(room, info, event_id)
         except Exception:
@@ -812,22 +863,39 @@ class MatrixAdapter:
             relation = content.get("m.relates_to") if isinstance(content, dict) else None
             if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
                 return
-            if not _polls.is_support_key(relation.get("key")):
-                return
             target = relation.get("event_id")
-            demand = (await self.state.demand_of(target, room.room_id)
-                      if isinstance(target, str) else None)
-            if demand is None or not await self.state.claim_event(event.event_id):
+            if not isinstance(target, str):
                 return
-            await self._on_support(room, event.sender, demand, event.event_id)
-        else:
-            redacted = _polls.redacted_id(event.source)
-            data = await self.state.reaction(redacted) if redacted else None
-            if redacted is None or data is None:
+            key = relation.get("key")
+            if _polls.is_support_key(key):
+                demand = await self.state.demand_of(target, room.room_id)
+                if demand is not None:
+                    if await self.state.claim_event(event.event_id):
+                        await self._on_support(room, event.sender, demand, event.event_id)
+                    return
+            answer = _meetups.answer_of(key)
+            meetup = (await self.state.meetup_of(target, room.room_id)
+                      if answer is not None else None)
+            if meetup is None or answer is None:
                 return
             if not await self.state.claim_event(event.event_id):
                 return
-            await self._on_unreact(room, event.sender, redacted, data)
+            await self._on_rsvp(room, event.sender, meetup, answer, event.event_id)
+        else:
+            redacted = _polls.redacted_id(event.source)
+            if redacted is None:
+                return
+            data = await self.state.reaction(redacted)
+            if data is not None:
+                if await self.state.claim_event(event.event_id):
+                    await self._on_unreact(room, event.sender, redacted, data)
+                return
+            rsvp = await self.state.rsvp_reaction(redacted)
+            if rsvp is None or rsvp.get("room") != room.room_id:
+                return
+            if not await self.state.claim_event(event.event_id):
+                return
+            await self._on_unrsvp(room, event.sender, redacted, rsvp)
 
     async def _on_poll_response(
         self, room: MatrixRoom, sender: str, start: dict[str, Any],
@@ -887,11 +955,7 @@ class MatrixAdapter:
         self, room: MatrixRoom, redacter: str, reaction_id: str, data: dict[str, Any]
     ) -> None:
         """A support reaction was redacted: withdraw the support of whoever reacted."""
-        user_id: str | None = redacter
-        if self._digest(redacter) != data.get("who"):
-            user_id = await self._original_sender(room.room_id, reaction_id)
-            if user_id is None or self._digest(user_id) != data.get("who"):
-                user_id = None
+        user_id = await self._reacting_user(room, redacter, reaction_id, data)
         remaining = await self.state.forget_reaction(reaction_id, data)
         if user_id is None or remaining:
             return
@@ -998,6 +1062,130 @@ class MatrixAdapter:
                 return neutralize_mentions(message.plain_text())
         return _("This poll has ended.")
 
+    # -- meetups ----------------------------------------------------------------
+
+    def _meetup_number(self, text: str) -> int | None:
+        """The meetup number of a command that changes a meetup's counts or details."""
+        try:
+            words = split_words(text)
+            root = self.registry.root(words[0]) if words else None
+            if root is None or root.en != "meetup":
+                return None
+            command, used = self.registry.resolve(words)
+        except DomainError:
+            return None
+        if command.en not in MEETUP_CHANGES or len(words) <= used:
+            return None
+        word = words[used].lstrip("#")
+        return int(word) if word.isdigit() else None
+
+    async def _meetup_posted(
+        self, room_id: str, number: int, event_id: str, message: Message, kind: str
+    ) -> None:
+        await self.state.record_meetup_message(event_id, number, room_id, kind)
+        self._remember_shown(event_id, message)
+        log.info("matrix: meetup %s shown in %s", number, room_id)
+
+    def _remember_shown(self, event_id: str, message: Message) -> None:
+        if len(self._shown) >= SHOWN_MEMORY:
+            self._shown.clear()
+        self._shown[event_id] = message_content(message)["formatted_body"]
+
+    async def _refresh_meetup(self, number: int) -> None:
+        """Edit the meetup's remembered messages to show the current counts (throttled)."""
+        client = self._client()
+        for room_id, event_id, kind in await self.state.meetup_messages(number):
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            place = _place(room)
+            profile = await self.core.profile(place)
+            with use_locale(profile.locale):
+                try:
+                    info = await self.core.meetups.show(self._system_actor(), place, number)
+                except DomainError:
+                    continue
+                message = _meetups.shown(info, kind)
+            content = edit_content(message, event_id)
+            if self._shown.get(event_id) == content["m.new_content"]["formatted_body"]:
+                continue
+            try:
+                await self._room_send(client, room_id, content)
+            except Exception:
+                log.exception("matrix: the message of meetup %s in %s was not edited",
+                              number, room_id)
+                continue
+            self._remember_shown(event_id, message)
+
+    async def _on_rsvp(
+        self, room: MatrixRoom, sender: str, number: int, answer: str, reaction_id: str
+    ) -> None:
+        """A ✅ ❔ ❌ reaction to a meetup message: an RSVP, told privately if it matters."""
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, sender, profile)
+        with use_locale(profile.locale):
+            try:
+                result = await self.core.meetups.rsvp(actor, place, number, answer)
+            except DomainError as exc:
+                await self._tell(room, actor, render_errors.error(exc))
+                return
+            except Exception:
+                reference = error_reference()
+                log.exception("matrix: RSVP by reaction failed [%s] in %s", reference,
+                              room.room_id)
+                await self._tell(room, actor, render_errors.unexpected(reference))
+                return
+            if result.status == "waitlist":
+                await self._tell(room, actor, render_meetups.answered(result))
+        if answer in _meetups.WITHDRAWABLE:
+            await self.state.record_rsvp_reaction(reaction_id, number, room.room_id,
+                                                  self._digest(sender), answer)
+        log.info("matrix: RSVP %s to meetup %s by a reaction in %s", result.status, number,
+                 room.room_id)
+        await self.core.outbox.notify(result.notices)
+        self._meetup_edits.request(number)
+
+    async def _on_unrsvp(
+        self, room: MatrixRoom, redacter: str, reaction_id: str, data: dict[str, Any]
+    ) -> None:
+        """A ✅ or ❔ was redacted: not coming, unless the member answered otherwise since
+        or another reaction of theirs still says the same."""
+        user_id = await self._reacting_user(room, redacter, reaction_id, data)
+        remaining = await self.state.forget_rsvp_reaction(reaction_id, data)
+        if user_id is None or remaining:
+            return
+        number, answer = int(data["meetup"]), str(data["answer"])
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, user_id, profile)
+        with use_locale(profile.locale):
+            try:
+                info = await self.core.meetups.show(actor, place, number)
+                if not _meetups.standing(answer, info.your_status):
+                    return
+                result = await self.core.meetups.rsvp(actor, place, number, "no")
+            except DomainError as exc:
+                log.info("matrix: RSVP to meetup %s not withdrawn: %s", number,
+                         type(exc).__name__)
+                return
+        log.info("matrix: RSVP to meetup %s withdrawn by a redaction in %s", number,
+                 room.room_id)
+        await self.core.outbox.notify(result.notices)
+        self._meetup_edits.request(number)
+
+    async def _reacting_user(
+        self, room: MatrixRoom, redacter: str, reaction_id: str, data: dict[str, Any]
+    ) -> str | None:
+        """Who made the redacted reaction (the redacter, or the original sender when a
+        moderator redacted it); None when that cannot be told."""
+        if self._digest(redacter) == data.get("who"):
+            return redacter
+        user_id = await self._original_sender(room.room_id, reaction_id)
+        if user_id is None or self._digest(user_id) != data.get("who"):
+            return None
+        return user_id
+
     # -- direct rooms ------------------------------------------------------------
 
     async def _is_direct(self, room: MatrixRoom, actor: Actor) -> bool:
@@ -1011,6 +1199,10 @@ class MatrixAdapter:
 
     async def _direct_room(self, user_id: str, *, encrypted: bool) -> str:
         """The direct room with ``user_id``, created (and remembered) if needed."""
+        async with self._direct_lock:  # two notices at once make one room
+            return await self._direct_room_now(user_id, encrypted=encrypted)
+
+    async def _direct_room_now(self, user_id: str, *, encrypted: bool) -> str:
         client = self._client()
         room_id = self._new_direct.get(user_id)
         if room_id is not None:
@@ -1043,7 +1235,14 @@ class MatrixAdapter:
         return created.room_id
 
     async def _flush_private(self, client: AsyncClient) -> None:
-        """Send private replies whose direct room the client now knows (and can encrypt)."""
+        """Send private replies whose direct room the client now knows (and can encrypt).
+
+        One flush at a time: the sync loop, commands and scheduled notices all flush,
+        and two flushes of the same list would send a message twice."""
+        async with self._flush_lock:
+            await self._flush_private_now(client)
+
+    async def _flush_private_now(self, client: AsyncClient) -> None:
         for user_id, room_id in list(self._new_direct.items()):
             if room_id in client.rooms:
                 del self._new_direct[user_id]
@@ -1075,9 +1274,20 @@ class MatrixAdapter:
         """Outbox sender: post an announcement in a room.
 
         A poll result is announced right after its poll closed, so the polls the bot
-        posted are looked at now rather than after the next sync.
+        posted are looked at now rather than after the next sync. A new meetup's
+        announcement invites reactions and is remembered like a meetup message.
         """
-        await self._send(channel_id, message)
+        meetup = _meetups.shown_number(message)
+        if meetup is not None:
+            message = _meetups.with_hint(message)
+        event_id = await self._send(channel_id, message)
+        if meetup is not None:
+            try:
+                await self._meetup_posted(channel_id, meetup, event_id, message,
+                                          _meetups.ANNOUNCED)
+            except Exception:
+                log.exception("matrix: the announcement of meetup %s in %s is not remembered",
+                              meetup, channel_id)
         await self._check_polls()
 
     async def _send(
