@@ -124,6 +124,14 @@ gateway_url = "{self.standin.gateway_url}"
             timeout=START_TIMEOUT,
             describe=lambda: "the bot to sync its commands and connect\n" + self.log_text(),
         )
+        # discord.py dispatches "ready" a moment after the last GUILD_CREATE; a bot
+        # stopped before that logs an error, so tests start once it is connected.
+        runs_line = "connected to Discord as"
+        await self.standin.wait_until(
+            lambda: self.log_text().count(runs_line) >= self.runs,
+            timeout=START_TIMEOUT,
+            describe=lambda: "the bot to report it is connected\n" + self.log_text(),
+        )
         self.standin.health_checks.remove(exited)
         self.standin.health_checks.append(self._alive_check)
 
