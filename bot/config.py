@@ -125,6 +125,19 @@ class AidSettings(_Section):
     digest_hour: Annotated[int, Field(ge=0, le=23)] = 9
 
 
+class FaqSettings(_Section):
+    # Folder of the rights FAQ corpus (one Markdown file per entry); unset: the
+    # entries shipped with the bot (bot/data/faq).
+    corpus_dir: Path | None = None
+    # Entries last reviewed longer ago than this are listed for review (monthly reminder).
+    review_age_days: Annotated[int, Field(ge=30, le=3650)] = 365
+    # How close (0-100) a misspelt word must be to a word of the corpus to be corrected.
+    suggestion_threshold: Annotated[int, Field(ge=50, le=100)] = 80
+    # Answers scoring below this (0-1) are not good matches: the question is queued
+    # for moderators.
+    min_score: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
 class Settings(_Section):
     bot: BotSettings = Field(default_factory=BotSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
@@ -134,6 +147,7 @@ class Settings(_Section):
     tribune: TribuneSettings = Field(default_factory=TribuneSettings)
     polls: PollSettings = Field(default_factory=PollSettings)
     aid: AidSettings = Field(default_factory=AidSettings)
+    faq: FaqSettings = Field(default_factory=FaqSettings)
 
     @property
     def database_url(self) -> str:
@@ -222,6 +236,8 @@ def load_settings(
     problems = []
     if settings.tribune.text_file and not settings.tribune.text_file.is_file():
         problems.append(f"tribune.text_file: file {settings.tribune.text_file} not found")
+    if settings.faq.corpus_dir and not settings.faq.corpus_dir.is_dir():
+        problems.append(f"faq.corpus_dir: folder {settings.faq.corpus_dir} not found")
     matrix = settings.matrix
     if (matrix.homeserver or matrix.user_id) and not settings.matrix_enabled:
         problems.append(

@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from bot.db.engine import create_engine
-from bot.db.models import Base
+from bot.db.models import Base, include_in_autogenerate
 
 target_metadata = Base.metadata
 
@@ -24,6 +24,7 @@ def _run_sync(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=sqlite,
         compare_type=True,
+        include_object=include_in_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -14,6 +14,8 @@ from bot.core.services.aid import DIGEST_JOB, EXPIRE_JOB, EXPIRY_REMINDER_JOB, A
 from bot.core.services.audit import AuditService
 from bot.core.services.configuration import ConfigurationService, Profile
 from bot.core.services.demands import DemandService
+from bot.core.services.faq import REVIEW_JOB as FAQ_REVIEW_JOB
+from bot.core.services.faq import FaqService
 from bot.core.services.federation import FederationService
 from bot.core.services.identity import IdentityService
 from bot.core.services.meetups import NEXT_JOB, REMIND_JOB, MeetupService
@@ -71,6 +73,10 @@ class Core:
         self.aid = AidService(self.db, expiry_days=settings.aid.expiry_days,
                               notifications_per_day=settings.aid.notifications_per_day,
                               balance_limit=settings.aid.balance_limit, **defaults)
+        self.faq = FaqService(self.db, corpus_dir=settings.faq.corpus_dir,
+                              review_age_days=settings.faq.review_age_days,
+                              suggestion_threshold=settings.faq.suggestion_threshold,
+                              min_score=settings.faq.min_score, **defaults)
         self.identity = IdentityService(self.db)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
@@ -83,12 +89,17 @@ class Core:
         self.scheduler.register(EXPIRE_JOB, self._expire_post)
         self.scheduler.register(EXPIRY_REMINDER_JOB, self._expiring_post)
         self.scheduler.register(DIGEST_JOB, self._digest)
+        self.scheduler.register(FAQ_REVIEW_JOB, self._faq_review)
 
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
         await migrate.upgrade(self.db.url)
+        imported = await self.faq.import_corpus()
+        for problem in imported.problems:
+            log.warning("rights FAQ corpus: %s", problem)
         await self._plan_purge()
         await self._plan_digest()
+        await self._plan_faq_review()
 
     async def _plan_purge(self) -> None:
         """The daily erasure of departed members' data (see the retention setting)."""
@@ -126,6 +137,19 @@ class Core:
     async def _digest(self, job: JobContext) -> None:
         await self.outbox.deliver(await self.aid.digests(utcnow() - timedelta(days=7)))
         await self._plan_digest()
+
+    async def _plan_faq_review(self) -> None:
+        """The monthly list of FAQ entries to review, on the 1st at 08:00 UTC."""
+        now = utcnow()
+        first = now.replace(day=1, hour=8, minute=0, second=0, microsecond=0)
+        run_at = first if first > now else (first + timedelta(days=32)).replace(day=1)
+        async with self.db.transaction() as session:
+            await schedule(session, FAQ_REVIEW_JOB, run_at,
+                           key=f"{FAQ_REVIEW_JOB}:{run_at.date()}")
+
+    async def _faq_review(self, job: JobContext) -> None:
+        await self.outbox.deliver(await self.faq.review_announcements())
+        await self._plan_faq_review()
 
     async def _expire_post(self, job: JobContext) -> None:
         await self.outbox.notify(await self.aid.expire(int(job.payload["post"]), reminder=False))

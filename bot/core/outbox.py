@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from bot.core.i18n import use_locale
 from bot.core.notice import Notice
 from bot.core.render import aid as aid_render
+from bot.core.render import faq as faq_render
 from bot.core.render import meetups as meetups_render
 from bot.core.render import polls as polls_render
 from bot.core.render import tribune as tribune_render
@@ -28,6 +29,7 @@ RENDERERS: dict[str, Callable[[Any], Message]] = {
     "poll.result": polls_render.result_announcement,
     "meetup.new": meetups_render.announcement,
     "aid.digest": aid_render.digest,
+    "faq.review": faq_render.review_reminder,
 }
 NOTICES: dict[str, Callable[[Any], Message]] = {
     "meetup.promoted": meetups_render.promoted,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -618,6 +620,110 @@ class ProcessedEvent(Base):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class FaqEntry(Base):
+    """A rights FAQ entry (fiche droits): a curated answer with its sources and the
+    date it was last reviewed. Entries come from the corpus files shipped with
+    the bot or from moderators; ``edited`` entries are no longer overwritten by
+    the files. ``search_*`` hold the analysed text (see ``bot.core.faq_text``):
+    one line per field (title, questions and aliases, topics, answer)."""
+
+    __tablename__ = "faq_entries"
+    __table_args__ = (
+        Index("ix_faq_entries_search_vector", "search_vector", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    answer: Mapped[str] = mapped_column(Text)
+    questions: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    topics: Mapped[str] = mapped_column(String(300), default="")  # comma-separated
+    sources: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[name, url], ...]
+    reviewed_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    origin: Mapped[str] = mapped_column(String(16), default="file")
+    edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    file_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    search_stems: Mapped[str] = mapped_column(Text, default="")
+    # PostgreSQL: the French (unaccented) text-search vector of search_text.
+    search_vector: Mapped[str | None] = mapped_column(
+        Text().with_variant(TSVECTOR(), "postgresql"), default=None
+    )
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaqAlias(Base):
+    """Another way to ask for an entry (« congé mat », « ATI »), from its file or
+    added by a moderator."""
+
+    __tablename__ = "faq_aliases"
+    __table_args__ = (UniqueConstraint("entry_id", "text"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(String(200))
+    origin: Mapped[str] = mapped_column(String(16), default="moderator")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaqFeedback(Base):
+    """One person's « useful / not useful » on an entry (the latest counts)."""
+
+    __tablename__ = "faq_feedback"
+    __table_args__ = (UniqueConstraint("entry_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("faq_entries.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
+    useful: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FaqQuestion(Base):
+    """A question the FAQ did not answer well (no good match, or marked not
+    useful), queued for moderators; the same question asked again is counted.
+    Stored without the asker."""
+
+    __tablename__ = "faq_questions"
+    __table_args__ = (UniqueConstraint("collective_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(String(500))
+    reason: Mapped[str] = mapped_column(String(16))  # no_match, unhelpful
+    entry_id: Mapped[int | None] = mapped_column(
+        ForeignKey("faq_entries.id", ondelete="SET NULL"), default=None
+    )
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+FAQ_FTS_TABLE = "faq_fts"
+
+
+def include_in_autogenerate(
+    object_: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Alembic ``include_object``: the SQLite full-text index of the FAQ (an FTS5
+    virtual table and its shadow tables, made by revision 0009) has no model."""
+    return not (type_ == "table" and reflected and compare_to is None
+                and (name or "").startswith(FAQ_FTS_TABLE))
+
+
 __all__ = [
     "AidNotification",
     "AidPost",
@@ -628,6 +734,10 @@ __all__ = [
     "Collective",
     "CollectiveChannel",
     "Exchange",
+    "FaqAlias",
+    "FaqEntry",
+    "FaqFeedback",
+    "FaqQuestion",
     "Federation",
     "FederationModerator",
     "Job",

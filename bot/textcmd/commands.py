@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.core.i18n import N_
 from bot.core.render.message import Message
-from bot.textcmd import admin, aid, demands, meetups, polls, tribune
+from bot.textcmd import admin, aid, demands, faq, meetups, polls, tribune
 from bot.textcmd.registry import Command, Invocation, Registry
 
 
@@ -28,6 +28,7 @@ def build_registry(prefix: str = "!") -> Registry:
     registry.add(demands.command())
     registry.add(meetups.command())
     registry.add(aid.command())
+    registry.add(faq.command())
     for command in polls.commands():
         registry.add(command)
     for command in admin.commands():
