@@ -29,7 +29,7 @@ from bot.discord.context import Call
 from bot.discord.render import button
 from bot.discord.render import render as draw
 from bot.discord.translator import COMMAND_TEXTS, add_texts, text
-from bot.discord.views import ActionButton
+from bot.discord.views import ActionButton, ChannelOption
 
 NEXT_ACTION = "config:setup-next"
 RESTART_ACTION = "config:setup-restart"
@@ -263,21 +263,6 @@ def selected(call: Call) -> str:
     if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
         raise InvalidInput()
     return values[0]
-
-
-class ChannelOption(app_commands.Transformer):
-    """A text or announcement channel, taken from the interaction (no cache needed)."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.text, discord.ChannelType.news]
-
-    async def transform(self, interaction: discord.Interaction, value: object) -> object:
-        return value
 
 
 def check_role(call: Call, role_id: str | None, *, moderators: bool) -> None:

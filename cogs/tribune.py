@@ -24,6 +24,7 @@ from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
 from bot.discord.translator import text
 from bot.discord.views import (
+    ChannelOption,
     FormValues,
     choice_field,
     custom_id,
@@ -41,21 +42,6 @@ TEXT_FIELD = "text"
 FILE_LIMIT_BYTES = TEXT_LIMIT * 4
 MODAL_TEXT_LIMIT = 4000
 YES, NO = "yes", "no"
-
-
-class AnnouncementChannel(app_commands.Transformer):
-    """A text or announcement channel, taken from the interaction (no cache needed)."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.text, discord.ChannelType.news]
-
-    async def transform(self, interaction: discord.Interaction, value: object) -> object:
-        return value
 
 
 class Tribune(commands.Cog):
@@ -125,7 +111,7 @@ class Tribune(commands.Cog):
     async def announcements(
         self,
         interaction: discord.Interaction,
-        channel: app_commands.Transform[discord.abc.Snowflake, AnnouncementChannel] | None = None,
+        channel: app_commands.Transform[discord.abc.Snowflake, ChannelOption] | None = None,
     ) -> None:
         async with self.bot.begin(interaction) as call:
             channel_id = str(channel.id) if channel is not None else None

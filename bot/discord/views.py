@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord import app_commands
 from discord.ui import DynamicItem
 
 if TYPE_CHECKING:
@@ -249,3 +250,18 @@ __all__ = [
     "submitted_values",
     "text_field",
 ]
+
+
+class ChannelOption(app_commands.Transformer):
+    """A text or announcement channel option, taken from the interaction (no cache needed)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: object) -> object:
+        return value

@@ -144,6 +144,23 @@ async def workflow_settings(
     return row
 
 
+async def workflow_channels(
+    session: AsyncSession, scope: Scope, workflow: str
+) -> list[tuple[Collective, str]]:
+    """Each collective of ``scope`` with a channel configured for ``workflow``."""
+    rows = await session.execute(
+        select(Collective, CollectiveChannel.channel_id)
+        .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
+        .where(
+            Collective.id.in_(scope.collective_ids),
+            CollectiveChannel.workflow == workflow,
+            CollectiveChannel.channel_id.is_not(None),
+        )
+        .order_by(Collective.id)
+    )
+    return [(collective, channel) for collective, channel in rows.all()]
+
+
 async def workflow_shared(session: AsyncSession, collective_id: int, workflow: str) -> bool:
     shared = await session.scalar(
         select(CollectiveChannel.shared).where(

@@ -33,11 +33,12 @@ from bot.core.services.directory import (
     ensure_member,
     find_member,
     scope_of,
+    workflow_channels,
 )
 from bot.core.text import clean_block, clean_line, fold
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
-from bot.db.models import Collective, CollectiveChannel, Meetup, Member, Rsvp, utcnow
+from bot.db.models import Collective, Meetup, Member, Rsvp, utcnow
 
 WORKFLOW = "meetups"
 REMIND_JOB = "meetup.remind"
@@ -276,20 +277,15 @@ class MeetupService:
             announcements = await self._announcements(session, scope, place, info)
             return Created(info, announcements)
 
-    async def _announcements(self, session: AsyncSession, scope: Scope, place: Place,
+    @staticmethod
+    async def _announcements(session: AsyncSession, scope: Scope, place: Place | None,
                              info: MeetupInfo) -> tuple[MeetupAnnouncement, ...]:
-        rows = await session.execute(
-            select(Collective, CollectiveChannel.channel_id)
-            .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
-            .where(Collective.id.in_(scope.collective_ids),
-                   CollectiveChannel.workflow == WORKFLOW,
-                   CollectiveChannel.channel_id.is_not(None))
-            .order_by(Collective.id)
-        )
+        """A post in each meetups channel of the scope, except where it was created."""
         return tuple(
             MeetupAnnouncement(c.platform, c.external_id, channel, c.locale, "meetup.new", info)
-            for c, channel in rows.all()
-            if not (c.platform == place.platform.value and channel == place.channel_id)
+            for c, channel in await workflow_channels(session, scope, WORKFLOW)
+            if place is None
+            or not (c.platform == place.platform.value and channel == place.channel_id)
         )
 
     async def edit(self, actor: Actor, place: Place, number: int,
@@ -586,14 +582,4 @@ class MeetupService:
             await self._plan(session, following)
             info = await self._info(session, following, None)
             scope = await scope_of(session, home, WORKFLOW)
-            rows = await session.execute(
-                select(Collective, CollectiveChannel.channel_id)
-                .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
-                .where(Collective.id.in_(scope.collective_ids),
-                       CollectiveChannel.workflow == WORKFLOW,
-                       CollectiveChannel.channel_id.is_not(None)))
-            announcements = tuple(
-                MeetupAnnouncement(c.platform, c.external_id, channel, c.locale, "meetup.new",
-                                   info)
-                for c, channel in rows.all())
-            return Created(info, announcements)
+            return Created(info, await self._announcements(session, scope, None, info))

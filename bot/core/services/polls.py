@@ -33,6 +33,7 @@ from bot.core.services.directory import (
     ensure_member,
     insert_for,
     scope_of,
+    workflow_channels,
 )
 from bot.core.services.tribune import WORKFLOW as TRIBUNE
 from bot.core.text import clean_line, fold
@@ -41,7 +42,6 @@ from bot.db.engine import Database
 from bot.db.models import (
     Ballot,
     Collective,
-    CollectiveChannel,
     Member,
     Poll,
     PollOption,
@@ -605,18 +605,10 @@ class PollService:
     @staticmethod
     async def _announcements(session: AsyncSession, scope: Scope,
                              result: PollResult) -> tuple[ResultAnnouncement, ...]:
-        rows = await session.execute(
-            select(Collective, CollectiveChannel.channel_id)
-            .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
-            .where(Collective.id.in_(scope.collective_ids),
-                   CollectiveChannel.workflow == WORKFLOW,
-                   CollectiveChannel.channel_id.is_not(None))
-            .order_by(Collective.id)
-        )
         return tuple(
             ResultAnnouncement(c.platform, c.external_id, channel, c.locale, "poll.result",
                                result)
-            for c, channel in rows.all()
+            for c, channel in await workflow_channels(session, scope, WORKFLOW)
         )
 
     async def export(self, actor: Actor, place: Place, number: int) -> PollExport:

@@ -27,12 +27,13 @@ from bot.core.services.directory import (
     ensure_member,
     find_member,
     scope_of,
+    workflow_channels,
     workflow_settings,
 )
 from bot.core.text import clean_block, clean_line
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
-from bot.db.models import Collective, CollectiveChannel, Signature, Tribune, utcnow
+from bot.db.models import Collective, Signature, Tribune, utcnow
 
 WORKFLOW = "tribune"
 FIELD_LIMITS: dict[str, int] = {"name": 80, "profession": 80, "city": 80, "collective": 80}
@@ -483,16 +484,6 @@ class TribuneService:
     async def _announcements(
         self, session: AsyncSession, scope: Scope, count: int
     ) -> tuple[Announcement, ...]:
-        rows = await session.execute(
-            select(Collective, CollectiveChannel.channel_id)
-            .join(CollectiveChannel, CollectiveChannel.collective_id == Collective.id)
-            .where(
-                Collective.id.in_(scope.collective_ids),
-                CollectiveChannel.workflow == WORKFLOW,
-                CollectiveChannel.channel_id.is_not(None),
-            )
-            .order_by(Collective.id)
-        )
         return tuple(
             Announcement(
                 platform=collective.platform,
@@ -502,7 +493,7 @@ class TribuneService:
                 kind="milestone",
                 count=count,
             )
-            for collective, channel_id in rows.all()
+            for collective, channel_id in await workflow_channels(session, scope, WORKFLOW)
         )
 
 
