@@ -2,6 +2,9 @@
 # Both create .venv and install the project from its own files when needed.
 
 PYTHON ?= python3
+# The suite runs on two workers (one per core of the reference machine), each test
+# file on one worker; PYTEST_WORKERS= runs it in one process.
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -24,7 +27,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV)

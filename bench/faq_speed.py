@@ -31,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from faq_eval import backend_url, load_cases  # noqa: E402
+from common import backend_url  # noqa: E402
+from faq_eval import load_cases  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
 from bot.core.app import Core  # noqa: E402

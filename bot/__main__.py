@@ -8,7 +8,7 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, config_path, load_settings, permission_warning
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,13 +50,18 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.explain(), file=sys.stderr)
         return 2
     command = args.command or "run"
+    warning = permission_warning(config_path(args.config))
     if command == "check-config":
         adapters = [name for name, on in (("discord", settings.discord_enabled),
                                            ("matrix", settings.matrix_enabled)) if on]
         print("Configuration OK. Adapters: " + (", ".join(adapters) or "console")
               + f". Database: {settings.database_url.split('://')[0]}.")
+        if warning:
+            print(f"Warning: {warning}.", file=sys.stderr)
         return 0
     _logging(settings)
+    if warning:
+        logging.getLogger("bot.config").warning("%s", warning)
     if command == "migrate":
         from bot.db import migrate
 

@@ -12,9 +12,11 @@ Secrets may come from the environment instead of the file:
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -37,7 +39,7 @@ class BotSettings(_Section):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {value!r} (example: Europe/Paris)") from exc
         return value
 
@@ -64,6 +66,8 @@ class DiscordSettings(_Section):
     shard_count: int | None = None
     moderator_permission: str = "manage_guild"
     scheduled_events: bool = False
+    # Read members' messages (privileged Message Content intent), for passive rights help.
+    read_messages: bool = False
 
 
 class MatrixSettings(_Section):
@@ -136,6 +140,20 @@ class FaqSettings(_Section):
     # Answers scoring below this (0-1) are not good matches: the question is queued
     # for moderators.
     min_score: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # Passive help (off until a moderator turns it on in a channel) suggests an entry
+    # for a member's message only when it scores at least this much.
+    passive_min_score: Annotated[float, Field(ge=0, le=1)] = 0.55
+
+
+class LimitSettings(_Section):
+    # Seconds a member waits between two creations of the same kind (0: no limit).
+    demand_cooldown: Annotated[int, Field(ge=0, le=86400)] = 120
+    aid_post_cooldown: Annotated[int, Field(ge=0, le=86400)] = 120
+    meetup_cooldown: Annotated[int, Field(ge=0, le=86400)] = 60
+    # Wrong link or federation codes a member may enter in 10 minutes before a pause,
+    # and codes a member may be given in an hour.
+    code_failures: Annotated[int, Field(ge=1, le=100)] = 5
+    codes_per_hour: Annotated[int, Field(ge=1, le=100)] = 5
 
 
 class Settings(_Section):
@@ -148,6 +166,7 @@ class Settings(_Section):
     polls: PollSettings = Field(default_factory=PollSettings)
     aid: AidSettings = Field(default_factory=AidSettings)
     faq: FaqSettings = Field(default_factory=FaqSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @property
     def database_url(self) -> str:
@@ -202,6 +221,62 @@ def _format_error(error: dict) -> str:
     return f"{path}: {message}"
 
 
+def config_path(path: Path | None = None, environ: dict[str, str] | None = None) -> Path:
+    """The configuration file in use: ``path``, else ``$INDEPENDANTS_CONFIG``, else
+    ``config.toml`` in the working directory."""
+    environ = os.environ if environ is None else environ
+    return Path(path or environ.get("INDEPENDANTS_CONFIG") or DEFAULT_CONFIG_PATH)
+
+
+# Keys whose values are secrets when written in the file (database.url only when
+# it holds a password).
+_FILE_SECRETS = (("discord", "token"), ("matrix", "password"), ("matrix", "access_token"),
+                 ("polls", "ballot_key"))
+
+
+def _file_secrets(raw: dict) -> list[str]:
+    found = []
+    for section, key in _FILE_SECRETS:
+        values = raw.get(section)
+        if isinstance(values, dict) and values.get(key):
+            found.append(f"{section}.{key}")
+    database = raw.get("database")
+    url = database.get("url") if isinstance(database, dict) else None
+    if isinstance(url, str):
+        try:
+            password = urlsplit(url).password
+        except ValueError:
+            password = None
+        if password:
+            found.append("database.url")
+    return found
+
+
+def permission_warning(path: Path) -> str | None:
+    """A warning when the file holds secrets and other users of the machine may read it.
+
+    Only files with a secret in them are reported (secrets given as environment
+    variables are not in the file). Nothing is said on systems without Unix modes.
+    """
+    if os.name != "posix":
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    if not mode & (stat.S_IRGRP | stat.S_IROTH):
+        return None
+    secrets = _file_secrets(raw)
+    if not secrets:
+        return None
+    return (
+        f"{path} holds secrets ({', '.join(secrets)}) and other users of this machine "
+        f"may read it (permissions {mode:03o}): run chmod 600 {path}, or give the "
+        "secrets as environment variables instead"
+    )
+
+
 def load_settings(
     path: Path | None = None, environ: dict[str, str] | None = None
 ) -> Settings:
@@ -212,7 +287,7 @@ def load_settings(
     """
     environ = dict(os.environ if environ is None else environ)
     explicit = path is not None or "INDEPENDANTS_CONFIG" in environ
-    path = Path(path or environ.get("INDEPENDANTS_CONFIG") or DEFAULT_CONFIG_PATH)
+    path = config_path(path, environ)
     raw: dict = {}
     if path.exists():
         try:

@@ -53,11 +53,26 @@ async def _schedule_when_ready(core: Core, adapters: list[Adapter]) -> None:
         event = getattr(adapter, "ready", None)
         if event is None:
             continue
-        try:
-            await asyncio.wait_for(event.wait(), max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            log.warning("%s was not ready after %.0fs; running jobs anyway", adapter.name,
-                        READY_TIMEOUT)
+        while True:
+            ready = asyncio.ensure_future(event.wait())
+            stopped = asyncio.ensure_future(core.scheduler.wait_stopped())
+            await asyncio.wait({ready, stopped}, timeout=max(0.0, deadline - loop.time()),
+                               return_when=asyncio.FIRST_COMPLETED)
+            ready.cancel()
+            stopped.cancel()
+            if core.scheduler.stopping:
+                return  # the bot stops before it ever got ready: no job to run
+            if event.is_set():
+                break
+            if getattr(adapter, "standing_by", False):
+                # Another process serves this platform and runs the jobs; this one
+                # takes over (and starts running jobs) if that one dies.
+                deadline = loop.time() + READY_TIMEOUT
+                continue
+            log.warning("%s was not ready after %.0fs; running jobs anyway",
+                        adapter.name, READY_TIMEOUT)
+            break
+        if not event.is_set():
             break
     await core.scheduler.run()
 

@@ -11,6 +11,12 @@ given and received.
   same button. "Je peux aider" tells the author privately who offers help, and
   says so in the post's thread when the thread is known (opened by this
   process, or in discord.py's cache of the guild's active threads).
+- An open post has an "Edit" button, shown to everyone (the service lets only its
+  author or a moderator through), and ``modifier`` does the same from its
+  number: both open the creation form filled with the post as it stands. A
+  field emptied in that form removes the city (the post becomes remote), the
+  expected hours or the tags. The post's public messages are then refreshed, and
+  its thread renamed when its skills changed (a failure there is logged).
 - ``echange`` records hours given or received; the other side gets a direct
   message with Confirm and Decline buttons (``confirmer`` / ``refuser`` do the
   same from a server). Confirming writes the ledger and fulfils the linked
@@ -20,15 +26,12 @@ Buttons in direct messages. A click in a direct message carries no guild, and
 the services need the collective (``Place``) the post or exchange belongs to.
 So the buttons this cog puts in direct messages name that guild after the
 number: ``aid:confirm:12.345`` is exchange 12 of guild 345 (the guild where it
-was recorded). The call's ``Place`` is that guild, with no channel; the actor is
-the user who clicked, never a moderator (a direct message shows no rights).
-The adapter leaves buttons out of the notices it sends and refuses clicks
-without a guild, so this cog sends its own Discord notices (as ``/rencontre``
-posts its own announcements; notices for other platforms go through the
-outbox) and, while loaded, handles the clicks on ``aid:help``, ``aid:confirm``
-and ``aid:decline`` in direct messages itself (:class:`DirectActions`, in
-front of ``DiscordBot.run_action``); every other click goes to the adapter
-unchanged.
+was recorded), and their actions are registered as usable in direct messages
+(``direct=True``, see :mod:`bot.discord.views`): the call's ``Place`` is that
+guild, with no channel; the actor is the user who clicked, never a moderator (a
+direct message shows no rights). The adapter leaves buttons out of the notices
+it sends, so this cog sends its own Discord notices (as ``/rencontre`` posts its
+own announcements; notices for other platforms go through the outbox).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 import discord
 from discord import app_commands
@@ -52,6 +56,7 @@ from bot.core.render.md import escape
 from bot.core.render.message import Message, Tone
 from bot.core.services.aid import (
     CATEGORIES,
+    CLEAR,
     DESCRIPTION_LIMIT,
     NOTE_LIMIT,
     TAGS_LIMIT,
@@ -64,13 +69,14 @@ from bot.core.text import fold
 from bot.core.types import Actor, Place, Platform
 from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call, place_of
-from bot.discord.errors import MalformedInteraction, UnknownComponent, report
+from bot.discord.errors import UnknownComponent
 from bot.discord.render import render as draw
 from bot.discord.render import shorten
 from bot.discord.translator import COMMAND_TEXTS, text
 from bot.discord.views import (
     FormValues,
     custom_id,
+    direct_arg,
     first,
     form,
     parse_custom_id,
@@ -83,8 +89,10 @@ log = logging.getLogger(__name__)
 HELP_ACTION = "aid:help"
 CONFIRM_ACTION = "aid:confirm"
 DECLINE_ACTION = "aid:decline"
+EDIT_ACTION = "aid:edit"
 DIRECT_ACTIONS = frozenset({HELP_ACTION, CONFIRM_ACTION, DECLINE_ACTION})
 POST_FORM = "aid:post-form"
+EDIT_FORM = "aid:edit-form"
 KINDS = ("request", "offer")
 NUMBER_MAX = 1_000_000_000
 SKILLS_LIMIT = 300
@@ -138,6 +146,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "aid.type.offer": ("offres", "offers"),
     "aid.show": ("voir", "show"),
     "aid.show.description": ("Afficher une annonce", "Show a post"),
+    "aid.edit": ("modifier", "edit"),
+    "aid.edit.description": (
+        "Modifier votre annonce, ou en modération (un formulaire s'ouvre)",
+        "Change your post, or as a moderator (a form opens)",
+    ),
     "aid.close": ("cloturer", "close"),
     "aid.close.description": (
         "Clôturer votre annonce, besoin satisfait (ou en modération)",
@@ -241,8 +254,8 @@ def split_arg(arg: str | None) -> tuple[int, int | None]:
     """The number a button carries, and the guild when it names one:
     ``"12"`` → ``(12, None)``, ``"12.345"`` → ``(12, 345)``."""
     number, dot, guild = (arg or "").partition(".")
-    if not number.isdigit() or not 0 < int(number) <= NUMBER_MAX \
-            or (dot and not guild.isdigit()):
+    if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= NUMBER_MAX \
+            or (dot and not (guild.isascii() and guild.isdigit())):
         raise UnknownComponent()
     return int(number), int(guild) if guild else None
 
@@ -253,7 +266,7 @@ def direct_id(action_id: str, guild_id: str) -> str:
     parsed = parse_custom_id(action_id)
     if parsed is None or parsed[0] not in DIRECT_ACTIONS or not (parsed[1] or "").isdigit():
         return action_id
-    return custom_id(parsed[0], f"{parsed[1]}.{guild_id}")
+    return custom_id(parsed[0], direct_arg(parsed[1], guild_id))
 
 
 def discord_notice(notice: Notice, guild_id: str) -> Message:
@@ -275,8 +288,30 @@ def discord_notice(notice: Notice, guild_id: str) -> Message:
 
 
 def public_post(info: PostInfo) -> Message:
-    """A post as everyone sees it: the "I can help" button whoever looked it up."""
-    return render.post(dataclasses.replace(info, mine=False))
+    """A post as everyone sees it: the "I can help" button whoever looked it up, and
+    "Edit" (the service lets only the author or a moderator through)."""
+    return render.post(dataclasses.replace(info, mine=False), edit=True)
+
+
+def hours_text(hours: float | None) -> str:
+    """Expected hours as typed in the form: ``2.0`` → ``"2"``, ``1.5`` → ``"1.5"``."""
+    return "" if hours is None else f"{Decimal(str(hours)).normalize():f}"
+
+
+def skills_text(keys: tuple[str, ...]) -> str:
+    """Skills as typed in the form: their names in the current language, or their keys
+    when the names would not fit."""
+    named = ", ".join(skill_label(key) for key in keys)
+    return named if len(named) <= SKILLS_LIMIT else ",".join(keys)
+
+
+def edit_draft(values: FormValues) -> PostDraft:
+    """The changes of a submitted edit form; an emptied optional field removes its value."""
+    def optional(field_id: str) -> str:
+        return (first(values, field_id) or "").strip() or CLEAR
+
+    return PostDraft(skills=first(values, "skills"), description=first(values, "description"),
+                     city=optional("where"), hours=optional("hours"), tags=optional("tags"))
 
 
 def thread_name(info: PostInfo) -> str:
@@ -304,6 +339,30 @@ def skills_placeholder() -> str:
     return shorten(", ".join(skill_label(key) for key in SKILLS), 100)
 
 
+def form_fields(info: PostInfo | None = None) -> list[discord.ui.Label]:
+    """The fields of the post form: empty to create a post, filled with ``info`` to
+    change it."""
+    filled = {} if info is None else {
+        "skills": skills_text(info.skills), "description": info.description,
+        "where": info.city or "", "hours": hours_text(info.hours), "tags": info.tags,
+    }
+    return [
+        text_field("skills", _("Skills"), max_length=SKILLS_LIMIT,
+                   default=filled.get("skills"), placeholder=skills_placeholder(),
+                   description=translate("Separate skills with commas; the full list: "
+                                         "{command}.", command=slash("aid", "aid.skills"))),
+        text_field("description", _("Description"), max_length=DESCRIPTION_LIMIT,
+                   default=filled.get("description"), paragraph=True),
+        text_field("where", _("Where"), max_length=CITY_LIMIT, required=False,
+                   default=filled.get("where"), placeholder=f"Lyon · {_('remote')}"),
+        text_field("hours", _("Expected time"), max_length=HOURS_LIMIT, required=False,
+                   default=filled.get("hours"), placeholder="2",
+                   description=_("Hours are a number, like 2 or 1.5.")),
+        text_field("tags", _("Tags"), max_length=TAGS_LIMIT, required=False,
+                   default=filled.get("tags")),
+    ]
+
+
 @contextmanager
 def slash_hints() -> Iterator[None]:
     """An unknown skill is refused with a pointer to ``!entraide competences``; on
@@ -314,52 +373,6 @@ def slash_hints() -> Iterator[None]:
         if error.params.get("command") == "!entraide competences":
             error.params["command"] = slash("aid", "aid.skills")
         raise
-
-
-# -- direct messages ------------------------------------------------------------------------
-
-class DirectActions:
-    """Clicks on this cog's buttons in direct messages (see the module's notes).
-
-    :meth:`install` puts :meth:`run_action` in front of the bot's own: a click on
-    ``aid:help``, ``aid:confirm`` or ``aid:decline`` without a guild is handled here,
-    with the guild its ``custom_id`` names as the ``Place``; anything else is passed on.
-    """
-
-    def __init__(self, bot: DiscordBot) -> None:
-        self.bot = bot
-        self._adapter = bot.run_action
-
-    def install(self) -> None:
-        self._adapter = self.bot.run_action
-        self.bot.run_action = self.run_action  # type: ignore[method-assign]
-
-    def uninstall(self) -> None:
-        if vars(self.bot).get("run_action") == self.run_action:
-            del self.bot.run_action
-
-    async def run_action(self, interaction: discord.Interaction, action_id: str) -> None:
-        parsed = parse_custom_id(action_id)
-        if interaction.guild_id is not None or parsed is None \
-                or parsed[0] not in DIRECT_ACTIONS:
-            await self._adapter(interaction, action_id)
-            return
-        core = self.bot.core
-        try:
-            found = self.bot.router.action(action_id)
-            _number, guild_id = split_arg(parsed[1])
-            if found is None or guild_id is None:
-                raise UnknownComponent()
-            user = interaction.user
-            if not isinstance(user, discord.abc.User):
-                raise MalformedInteraction()
-            handler, arg = found
-            place = Place(Platform.DISCORD, str(guild_id), "")
-            actor = Actor(Platform.DISCORD, str(user.id), user.display_name)
-            with use_locale(await core.locale_for(place)):
-                await handler(Call(core, interaction, actor, place), arg)
-        except Exception as exc:
-            await report(core, interaction, exc)
 
 
 class Threads:
@@ -394,18 +407,17 @@ class Aid(commands.Cog):
         self.bot = bot
         self.live = LiveMessages(bot)
         self.threads = Threads()
-        self.direct = DirectActions(bot)
 
     async def cog_load(self) -> None:
         router = self.bot.router
-        router.add_action(HELP_ACTION, self.help_button)
-        router.add_action(CONFIRM_ACTION, self.confirm_button)
-        router.add_action(DECLINE_ACTION, self.decline_button)
+        router.add_action(HELP_ACTION, self.help_button, direct=True)
+        router.add_action(CONFIRM_ACTION, self.confirm_button, direct=True)
+        router.add_action(DECLINE_ACTION, self.decline_button, direct=True)
+        router.add_action(EDIT_ACTION, self.edit_button)
         router.add_form(POST_FORM, self.submit_post)
-        self.direct.install()
+        router.add_form(EDIT_FORM, self.submit_edit)
 
     async def cog_unload(self) -> None:
-        self.direct.uninstall()
         self.bot.router.remove("aid:")
         self.live.close()
 
@@ -454,24 +466,8 @@ class Aid(commands.Cog):
             raise UnknownComponent()
         title = _("Request") if kind == "request" else _("Offer")
         await call.interaction.response.send_modal(form(
-            custom_id(POST_FORM, f"{kind}.{category}"),
-            f"{_('Mutual aid')} · {title}",
-            [
-                text_field("skills", _("Skills"), max_length=SKILLS_LIMIT,
-                           placeholder=skills_placeholder(),
-                           description=translate(
-                               "Separate skills with commas; the full list: {command}.",
-                               command=slash("aid", "aid.skills"))),
-                text_field("description", _("Description"), max_length=DESCRIPTION_LIMIT,
-                           paragraph=True),
-                text_field("where", _("Where"), max_length=CITY_LIMIT, required=False,
-                           placeholder=f"Lyon · {_('remote')}"),
-                text_field("hours", _("Expected time"), max_length=HOURS_LIMIT,
-                           required=False, placeholder="2",
-                           description=_("Hours are a number, like 2 or 1.5.")),
-                text_field("tags", _("Tags"), max_length=TAGS_LIMIT, required=False),
-            ],
-        ))
+            custom_id(POST_FORM, f"{kind}.{category}"), f"{_('Mutual aid')} · {title}",
+            form_fields()))
 
     async def submit_post(self, call: Call, values: FormValues, arg: str | None) -> None:
         kind, _dot, category = (arg or "").partition(".")
@@ -510,14 +506,20 @@ class Aid(commands.Cog):
             return
         self.threads.remember(info.id, guild_id, thread.id)
 
-    async def say_in_thread(self, call: Call, number: int, line: str) -> None:
-        """A line in the post's thread, when the thread is known."""
+    def thread_of(self, call: Call, number: int) -> tuple[int, int] | None:
+        """(guild id, thread id) of the post's thread, when known: opened by this process,
+        or the thread of the message whose button was used."""
         where = self.threads.get(number)
         source = call.interaction.message
         thread = getattr(source, "thread", None) if source is not None else None
         if where is None and thread is not None and thread.guild is not None:
             where = (thread.guild.id, thread.id)
             self.threads.remember(number, *where)
+        return where
+
+    async def say_in_thread(self, call: Call, number: int, line: str) -> None:
+        """A line in the post's thread, when the thread is known."""
+        where = self.thread_of(call, number)
         if where is None:
             return
         guild_id, thread_id = where
@@ -581,6 +583,52 @@ class Aid(commands.Cog):
             info = await call.core.aid.close(call.actor, call.place, number)
             await call.reply(public_post(info), ephemeral=True)
             self.refresh(call, number)
+
+    # -- editing ----------------------------------------------------------------------------
+
+    @group.command(name=text("aid.edit"), description=text("aid.edit.description"))
+    @app_commands.rename(number=text("aid.number"))
+    @app_commands.describe(number=text("aid.number.description"))
+    async def edit(self, interaction: discord.Interaction, number: Number) -> None:
+        async with self.bot.begin(interaction) as call:
+            await self.open_edit_form(call, number)
+
+    async def edit_button(self, call: Call, arg: str | None) -> None:
+        number, _guild = split_arg(arg)
+        self.live.remember_source(("aid", number), call.interaction)
+        await self.open_edit_form(call, number)
+
+    async def open_edit_form(self, call: Call, number: int) -> None:
+        """The creation form filled with the post, for its author or a moderator."""
+        info = await call.core.aid.editable(call.actor, call.place, number)
+        await call.interaction.response.send_modal(form(
+            custom_id(EDIT_FORM, info.id), f"{_('Edit')} · #{info.id}",
+            form_fields(info)))
+
+    async def submit_edit(self, call: Call, values: FormValues, arg: str | None) -> None:
+        number, _guild = split_arg(arg)
+        with slash_hints():
+            info = await call.core.aid.edit_post(call.actor, call.place, number,
+                                                 edit_draft(values))
+        self.live.remember_source(("aid", number), call.interaction)
+        await call.reply(Message(lines=(_("The post has been updated."),), tone=Tone.SUCCESS),
+                         ephemeral=True)
+        self.refresh(call, number)
+        await self.rename_thread(call, info)
+
+    async def rename_thread(self, call: Call, info: PostInfo) -> None:
+        """Give the post's thread the name of its skills, when known and different (Discord
+        allows few renames: nothing is sent when the name stays)."""
+        where = self.thread_of(call, info.id)
+        if where is None:
+            return
+        name = thread_name(info)
+        try:
+            thread = self.bot.get_channel(where[1]) or await self.bot.fetch_channel(where[1])
+            if isinstance(thread, discord.Thread) and thread.name != name:
+                await thread.edit(name=name)
+        except discord.HTTPException as exc:
+            log.warning("could not rename the thread of mutual-aid post %s: %s", info.id, exc)
 
     def refresh(self, call: Call, number: int) -> None:
         """Update the public messages showing post ``number`` (throttled)."""
@@ -718,5 +766,6 @@ async def setup(bot: DiscordBot) -> None:
     await bot.add_cog(Aid(bot))
 
 
-__all__ = ["Aid", "DirectActions", "Threads", "direct_id", "discord_notice", "public_post",
-           "skill_suggestions", "split_arg", "thread_name"]
+__all__ = ["Aid", "Threads", "direct_id", "discord_notice", "edit_draft", "form_fields",
+           "hours_text", "public_post", "skill_suggestions", "skills_text", "split_arg",
+           "thread_name"]

@@ -2,15 +2,21 @@
 
 Service tests run on a real SQLite file and, when a PostgreSQL server answers
 (``TEST_DATABASE_URL``, or the local server at 127.0.0.1:5432 database ``test``),
-on a fresh PostgreSQL database too.
+on a fresh PostgreSQL database too. Migrations run once per backend and test
+session, into a template (a file copied for SQLite, a ``CREATE DATABASE ...
+TEMPLATE`` for PostgreSQL); ``database_url`` still gives tests of migrations an
+empty database.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 
@@ -20,12 +26,17 @@ from sqlalchemy.engine import make_url
 from bot.config import Settings
 from bot.core.app import Core
 from bot.core.types import Actor, Place, Platform
+from bot.db import migrate
 
 pytest_plugins = ["tests.matrix_harness.fixtures", "tests.discord_standin.fixtures"]
 
 
+NO_COOLDOWNS = {"demand_cooldown": 0, "aid_post_cooldown": 0, "meetup_cooldown": 0}
+
+
 def make_settings(tmp_path: Path, **sections: dict) -> Settings:
-    raw: dict = {"bot": {"data_dir": str(tmp_path / "data")}}
+    """Settings for a test; creation cooldowns are off unless a test sets them."""
+    raw: dict = {"bot": {"data_dir": str(tmp_path / "data")}, "limits": dict(NO_COOLDOWNS)}
     for name, values in sections.items():
         raw.setdefault(name, {}).update(values)
     return Settings.model_validate(raw)
@@ -69,35 +80,99 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-@pytest.fixture
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
-        return
+def _admin(url: str) -> dict:
+    base = make_url(url)
+    return dict(host=base.host, port=base.port or 5432, user=base.username,
+                password=base.password, database=base.database)
+
+
+@asynccontextmanager
+async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards."""
     import asyncpg
 
     base = make_url(postgres_url())
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=base.host, port=base.port or 5432, user=base.username,
-                 password=base.password, database=base.database)
-    connection = await asyncpg.connect(**admin)
+    connection = await asyncpg.connect(**_admin(postgres_url()))
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await connection.close()
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        connection = await asyncpg.connect(**admin)
+        connection = await asyncpg.connect(**_admin(postgres_url()))
         try:
             await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file at the latest revision, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "bot.sqlite3"
+    asyncio.run(migrate.upgrade(f"sqlite+aiosqlite:///{path}"))
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str | None]:
+    """The name of a PostgreSQL database at the latest revision, used as a template."""
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    import asyncpg
+
+    name = f"test_template_{uuid.uuid4().hex[:12]}"
+
+    async def run(statement: str) -> None:
+        connection = await asyncpg.connect(**_admin(url))
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run(f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(migrate.upgrade(make_url(url).set(database=name)
+                                    .render_as_string(hide_password=False)))
+        yield name
+    finally:
+        asyncio.run(run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return make_settings(tmp_path, database={"url": database_url})
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database (for tests of migrations)."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bot.sqlite3'}"
+        return
+    async with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def migrated_database_url(backend: str, tmp_path: Path, migrated_sqlite: Path,
+                                migrated_postgres: str | None) -> AsyncIterator[str]:
+    """A database already at the latest revision."""
+    if backend == "sqlite":
+        path = tmp_path / "data" / "bot.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_sqlite, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    async with postgres_database(migrated_postgres) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, migrated_database_url: str) -> Settings:
+    return make_settings(tmp_path, database={"url": migrated_database_url})
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.core.errors import InvalidInput, MissingFields, NotFound, PermissionDen
 from bot.core.i18n import use_locale
 from bot.core.render import faq as render
 from bot.core.services.faq import DEFAULT_CORPUS, NOTICE, Draft, load_corpus, parse_entry
-from bot.db.models import Collective, CollectiveChannel
+from bot.db.models import Collective, CollectiveChannel, FaqQuestion
 from bot.textcmd import build_registry
 from tests.conftest import member, place
 
@@ -213,6 +213,15 @@ async def test_feedback_counts_once_per_person_and_queues_unhelpful(core: Core) 
     assert stats.open_questions == 1 and stats.active >= 40
 
 
+async def test_a_weak_answer_marked_not_useful_is_one_line_of_the_queue(core: Core) -> None:
+    asked = await core.faq.search(ANA, place(), "ça marche comment la sécu des freelances ?")
+    assert asked.queued and asked.best is not None
+    marked = await core.faq.feedback(ANA, place(), asked.best.slug, useful=False)
+    assert marked.queued
+    page = await core.faq.queue(MOD, place())
+    assert [(q.count, q.reason) for q in page.items] == [(2, "unhelpful")]
+
+
 async def test_an_alias_makes_a_question_match(core: Core) -> None:
     before = await core.faq.search(ANA, place(), "le dispositif zorglub")
     assert before.best is None or before.best.slug != "ati"
@@ -368,3 +377,59 @@ async def test_full_text_tables_are_left_out_of_the_model_comparison(database_ur
     finally:
         await engine.dispose()
     assert diff == []
+
+
+# -- autocompletion and passive help ---------------------------------------------------
+
+
+async def test_titles_for_autocompletion(core: Core) -> None:
+    found = await core.faq.titles("conge mat")
+    assert [line.slug for line in found] == ["conge-maternite"]
+    assert len(await core.faq.titles("")) == 25
+    assert await core.faq.titles("zorglub") == []
+    await core.faq.set_status(MOD, place(), "conge-maternite", "retired")
+    assert await core.faq.titles("conge mat") == []
+
+
+def test_what_looks_like_a_rights_question() -> None:
+    from bot.core.services.faq import looks_like_question
+    assert looks_like_question("est-ce que je peux toucher le chômage en étant freelance")
+    assert looks_like_question("je dépasse le seuil de TVA, je fais quoi ?")
+    assert looks_like_question("How do I get sick pay as a freelancer")
+    assert not looks_like_question("chômage ?")  # too short
+    assert not looks_like_question("on se retrouve jeudi à la réunion")
+    assert not looks_like_question("!droits est-ce que je peux toucher le chômage ?")
+    assert not looks_like_question("pourquoi " + "vraiment " * 200 + "?")
+
+
+async def test_passive_help_is_per_channel_and_once_an_hour(core: Core) -> None:
+    question = "est-ce que je peux toucher le chômage en étant freelance ?"
+    here, elsewhere = place(channel="entraide"), place(channel="general")
+    assert await core.faq.passive(ANA, here, question) is None  # off by default
+    with pytest.raises(PermissionDenied):
+        await core.faq.set_passive(ANA, here, True)
+    assert await core.faq.set_passive(MOD, here, True) is True
+    assert await core.faq.passive(ANA, here, "on se voit jeudi à la réunion ?") is None
+    first = await core.faq.passive(ANA, here, question)
+    assert first is not None and first.best is not None
+    assert first.best.slug in {"creer-au-chomage", "ati"}
+    suggestion = render.passive(first).plain_text()
+    assert first.best.title in suggestion and "@" not in suggestion
+    assert await core.faq.passive(ANA, here, question) is None  # within the hour
+    assert await core.faq.passive(member("bea"), elsewhere, question) is None
+    assert await core.faq.passive(member("bea"), here, question) is not None
+    async with core.db.transaction() as session:  # nothing counted: nobody asked the bot
+        assert (await session.scalar(select(FaqQuestion.id).limit(1))) is None
+    await core.faq.set_passive(MOD, here, False)
+    assert await core.faq.passive(member("cyd"), here, question) is None
+
+
+async def test_passive_text_command(core: Core) -> None:
+    registry = build_registry("!")
+    with use_locale("fr"):
+        replies = await registry.dispatch(core, MOD, place(channel="aide"), "droits passif oui")
+        assert "L’aide passive est activée" in replies[0].plain_text()
+        with pytest.raises(InvalidInput, match="Usage"):
+            await registry.dispatch(core, MOD, place(channel="aide"), "droits passif ?")
+    assert await core.faq.passive(ANA, place(channel="aide"),
+                                  "comment déclarer mes revenus d'auto-entrepreneur ?")

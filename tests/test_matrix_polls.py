@@ -213,21 +213,28 @@ async def test_throttle_folds_bursts_and_keeps_the_pace() -> None:
     throttle: _polls.Throttle[str] = _polls.Throttle(0.2, action)
     start = loop.time()
     throttle.request("p")
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0)
     assert [name for name, _at in runs] == ["p=0"], "the first request runs at once"
+    burst_start = loop.time()
     for value in range(1, 30):  # a burst of ballots
         state["value"] = value
         throttle.request("p")
         if value == 5:
             throttle.request("q")
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0)
+    burst = loop.time() - burst_start
     assert throttle.pending("p")
     await asyncio.sleep(0.35)
     names = [name for name, _at in runs]
-    assert names == ["p=0", "q=5", "p=29"], names  # latest state wins, keys are independent
-    p_times = [at for name, at in runs if name.startswith("p")]
-    assert p_times[1] - p_times[0] >= 0.19
-    assert p_times[1] - start < 0.3
+    assert "q=5" in names and [n for n in names if n.startswith("q")] == ["q=5"], names
+    p_runs = [(name, at) for name, at in runs if name.startswith("p")]
+    # The latest state wins; a slow machine may need an extra slot for a long burst,
+    # never more than one run per interval.
+    assert p_runs[-1][0] == "p=29", names
+    assert 2 <= len(p_runs) <= 2 + int(burst / 0.2), (names, burst)
+    gaps = [later - earlier for (_a, earlier), (_b, later) in zip(p_runs, p_runs[1:])]
+    assert all(gap >= 0.19 for gap in gaps), gaps
+    assert p_runs[1][1] - start < 0.3 + burst
     throttle.request("p")
     await throttle.close()
     assert not throttle.pending("p")

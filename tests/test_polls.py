@@ -211,3 +211,45 @@ async def test_adopted_demands_enter_the_charter(core: Core) -> None:
     await core.polls.close(poll.id)
     charter = await core.demands.charter(member("x"), place())
     assert [(item.demand.id, item.poll_id) for item in charter] == [(second.id, poll.id)]
+
+
+async def test_quorum_in_percent_of_the_members_the_adapters_count(core: Core) -> None:
+    counted: list[tuple[str, str | None]] = []
+
+    async def members(external_id: str, role: str | None) -> int | None:
+        counted.append((external_id, role))
+        return 4 if role is None else None
+
+    with pytest.raises(InvalidInput, match="number of ballots"):
+        await core.polls.create(MOD, place(), draft(quorum="50%"))  # no adapter can count
+    core.polls.member_counters[place().platform.value] = members
+    poll = await core.polls.create(MOD, place(), draft(quorum="50%"))
+    assert counted == [(place().collective_id, None)]
+    with pytest.raises(InvalidInput, match="number of ballots"):
+        await core.polls.create(MOD, place(), draft(quorum="50%", eligibility="role",
+                                                    role="level:50"))
+    await core.polls.vote(member("ana"), place(), poll.id, "A")
+    result, _ = await core.polls.close(poll.id)
+    assert not result.quorum_reached  # 1 ballot of 4 members
+    second = await core.polls.create(MOD, place(), draft(quorum="50%"))
+    for name in ("ana", "bea"):
+        await core.polls.vote(member(name), place(), second.id, "B")
+    result, _ = await core.polls.close(second.id)
+    assert result.quorum_reached and result.winners == ("B",)
+
+
+async def test_refused_ballots_are_answered_from_the_batch(
+        core: Core, caplog: pytest.LogCaptureFixture) -> None:
+    """Ballots with a problem get their own error without making the whole batch fail
+    (which would write the others again one by one)."""
+    poll = await core.polls.create(MOD, place(), draft())
+    votes = [core.polls.vote(member(f"m{i}"), place(), poll.id, "A") for i in range(5)]
+    votes.append(core.polls.vote(member("bad"), place(), poll.id, "Z"))
+    votes.append(core.polls.vote(member("m0"), place(), poll.id, "B"))  # replaces
+    outcomes = await asyncio.gather(*votes, return_exceptions=True)
+    assert isinstance(outcomes[5], InvalidInput)
+    assert [o.replaced for o in outcomes[:5]] == [False] * 5 and outcomes[6].replaced
+    await core.polls.close(poll.id)
+    with pytest.raises(InvalidInput, match="closed"):
+        await core.polls.vote(member("m1"), place(), poll.id, "A")
+    assert "one by one" not in caplog.text

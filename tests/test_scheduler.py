@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import sys
 from datetime import timedelta
+from pathlib import Path
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, select, text, update
 
 from bot.core.app import Core
 from bot.core.scheduler import JobContext, Scheduler, cancel, schedule
+from bot.db.engine import Database
 from bot.db.models import Job, utcnow
-from tests.conftest import postgres_url
+from tests.conftest import postgres_database, postgres_url
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 async def add(core: Core, kind: str, due_in: float, key: str | None = None, **payload) -> None:
@@ -147,3 +154,76 @@ async def test_several_processes_run_each_job_exactly_once(core: Core, backend: 
     async with core.db.transaction() as session:
         assert await session.scalar(
             select(func.count()).select_from(Job).where(Job.status == "done")) == 300
+
+
+async def _start_worker(url: str, worker: str) -> asyncio.subprocess.Process:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.job_worker", url, worker,
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), timeout=30)
+    assert line.strip() == b"ready", line
+    return process
+
+
+@pytest.mark.parametrize("kill", [False, True], ids=["all-live", "one-killed"])
+async def test_three_processes_on_postgresql_run_1000_jobs_exactly_once(
+        migrated_postgres: str | None, kill: bool) -> None:
+    """Three real processes share 1,000 due jobs; with ``kill``, one of them gets
+    SIGKILL mid-way and the others take its claimed jobs over once the lease ends.
+    (Several processes need PostgreSQL; SQLite serves one process.)"""
+    if migrated_postgres is None:
+        pytest.skip("no PostgreSQL server answers")
+    async with postgres_database(migrated_postgres) as url:
+        db = Database(url)
+        try:
+            await _race(db, kill)
+        finally:
+            await db.dispose()
+
+
+async def _race(db: Database, kill: bool) -> None:
+    async with db.transaction() as session:
+        await session.execute(text(
+            "CREATE TABLE test_job_runs (job_id integer NOT NULL, worker text NOT NULL, "
+            "pid integer NOT NULL)"))
+        for index in range(1000):
+            await schedule(session, "test.record", utcnow() - timedelta(seconds=1),
+                           {"n": index})
+    workers = [await _start_worker(db.url, f"w{i}") for i in range(3)]
+    held = 0  # jobs the killed process had claimed and not finished
+    try:
+        if kill:
+            async def runs() -> int:  # by the process about to be killed
+                async with db.transaction() as session:
+                    return await session.scalar(text(
+                        "SELECT count(*) FROM test_job_runs WHERE worker = 'w0'"))
+            while await runs() < 50:  # noqa: ASYNC110 - another process's progress
+                await asyncio.sleep(0.02)
+            workers[0].send_signal(signal.SIGKILL)
+            await workers[0].wait()
+            async with db.transaction() as session:
+                held = await session.scalar(select(func.count()).select_from(Job).where(
+                    Job.locked_by == "w0", Job.status == "running"))
+        codes = await asyncio.wait_for(asyncio.gather(*(w.wait() for w in workers)),
+                                       timeout=120)
+    finally:
+        for worker in workers:
+            if worker.returncode is None:
+                worker.kill()
+                await worker.wait()
+    assert codes[1:] == [0, 0]
+    assert codes[0] == (-signal.SIGKILL if kill else 0)
+    async with db.transaction() as session:
+        per_job = dict((await session.execute(text(
+            "SELECT job_id, count(*) FROM test_job_runs GROUP BY job_id"))).all())
+        workers_used = (await session.execute(text(
+            "SELECT worker, count(*) FROM test_job_runs GROUP BY worker"))).all()
+        jobs = (await session.execute(select(Job.id, Job.status, Job.attempts)
+                                      .where(Job.kind == "test.record"))).all()
+    assert len(jobs) == 1000 and {status for _, status, _ in jobs} == {"done"}
+    assert set(per_job) == {job_id for job_id, _, _ in jobs}
+    assert set(per_job.values()) == {1}  # each job ran exactly once
+    assert len(workers_used) == 3  # the work was shared
+    if held:  # the killed process had claimed jobs it never finished: they ran again
+        assert sum(attempts > 1 for _, _, attempts in jobs) >= held

@@ -66,18 +66,24 @@ class Core:
         defaults = {"default_locale": settings.bot.locale,
                     "default_timezone": settings.bot.timezone}
         self.config = ConfigurationService(self.db, on_change=self.forget_profile, **defaults)
-        self.federation = FederationService(self.db, **defaults)
-        self.demands = DemandService(self.db, **defaults)
+        links = {"code_failures": settings.limits.code_failures,
+                 "codes_per_hour": settings.limits.codes_per_hour}
+        self.federation = FederationService(self.db, **links, **defaults)
+        self.demands = DemandService(self.db, cooldown=settings.limits.demand_cooldown,
+                                     **defaults)
         self.polls = PollService(self.db, ballot_key(settings), **defaults)
-        self.meetups = MeetupService(self.db, **defaults)
+        self.meetups = MeetupService(self.db, cooldown=settings.limits.meetup_cooldown,
+                                     **defaults)
         self.aid = AidService(self.db, expiry_days=settings.aid.expiry_days,
                               notifications_per_day=settings.aid.notifications_per_day,
-                              balance_limit=settings.aid.balance_limit, **defaults)
+                              balance_limit=settings.aid.balance_limit,
+                              cooldown=settings.limits.aid_post_cooldown, **defaults)
         self.faq = FaqService(self.db, corpus_dir=settings.faq.corpus_dir,
                               review_age_days=settings.faq.review_age_days,
                               suggestion_threshold=settings.faq.suggestion_threshold,
-                              min_score=settings.faq.min_score, **defaults)
-        self.identity = IdentityService(self.db)
+                              min_score=settings.faq.min_score,
+                              passive_min_score=settings.faq.passive_min_score, **defaults)
+        self.identity = IdentityService(self.db, **links)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db)
         self._profiles: dict[tuple[str, str], Profile] = {}

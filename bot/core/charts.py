@@ -68,4 +68,7 @@ def grades(title: str, labels: Sequence[str], profiles: Sequence[Sequence[int]],
 
 
 def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` cut to ``limit`` characters, its dollar signs escaped: matplotlib reads
+    ``$...$`` as mathematics, and members' titles and options are not (``$x^$`` fails)."""
+    text = text if len(text) <= limit else text[: limit - 1] + "…"
+    return text.replace("$", r"\$")

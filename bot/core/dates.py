@@ -8,8 +8,9 @@ dateparser once French hour forms (``18h30``) and filler words are normalised.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 
@@ -19,6 +20,22 @@ from bot.core.i18n import N_, current_locale
 _HOURS = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b", re.IGNORECASE)
 _FILLERS = re.compile(r"\b(à|a|le|at|on|prochain|prochaine)\b", re.IGNORECASE)
 MAX_LENGTH = 80
+# Dates further than this from today are refused: nothing the bot plans is that far
+# away, and the extremes (year 1, year 9999) cannot even be moved to another zone.
+MAX_YEARS = 100
+
+
+@cache
+def _zones() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def known_zone(name: str) -> str | None:
+    """The IANA name of the time zone ``name`` (any case), or None when there is none.
+
+    Only names of the zone database are looked up, never a path built from the text.
+    """
+    return _zones().get(name.strip().casefold())
 
 
 def _normalise(text: str) -> str:
@@ -56,7 +73,19 @@ def parse_when(text: str, timezone: str, *, now: datetime | None = None) -> date
         )
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(zone)
+    span = timedelta(days=365 * MAX_YEARS)
+    try:
+        moment = parsed.astimezone(zone)
+        within = now - span <= moment <= now + span
+    except (OverflowError, ValueError):
+        within = False
+    if not within:
+        raise InvalidInput(
+            N_("“{text}” is too far from today: give a date within {years} years."),
+            text=(text or "")[:MAX_LENGTH],
+            years=MAX_YEARS,
+        )
+    return moment
 
 
 def format_when(moment: datetime, timezone: str, locale: str | None = None) -> str:

@@ -9,12 +9,21 @@ process (or the restarted one) claims it again once the lease has run out.
 On PostgreSQL, claims use ``SELECT ... FOR UPDATE SKIP LOCKED`` so several
 processes never claim the same job. SQLite has a single writer at a time, so
 the claiming ``UPDATE`` is atomic there too.
+
+A handler registered with ``atomic=True`` runs inside the transaction that marks
+its job done, and writes through ``job.session``: its database effects and the
+job's completion commit together or not at all, so a process killed mid-job
+leaves nothing behind and the job runs exactly once. Effects outside the
+database (a message sent to a platform) cannot join a transaction: they happen
+at least once, and twice only if the process dies between sending and
+committing.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -44,6 +53,8 @@ class JobContext:
     payload: dict[str, Any]
     due_at: datetime
     attempt: int
+    # For atomic handlers: the transaction that also marks the job done.
+    session: AsyncSession | None = None
 
 
 async def schedule(
@@ -104,12 +115,14 @@ class Scheduler:
         self.idle = idle
         self.max_attempts = max_attempts
         self.worker_id = worker_id or f"{os.getpid()}-{secrets.token_hex(3)}"
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, tuple[Handler, bool]] = {}
         self._wake = asyncio.Event()
         self._stopped = asyncio.Event()
 
-    def register(self, kind: str, handler: Handler) -> None:
-        self._handlers[kind] = handler
+    def register(self, kind: str, handler: Handler, *, atomic: bool = False) -> None:
+        """Run ``handler`` for jobs of ``kind``; ``atomic``: inside the job's own
+        completing transaction (``job.session``)."""
+        self._handlers[kind] = (handler, atomic)
 
     def wake(self) -> None:
         """Look for due jobs now (call after scheduling one that is due soon)."""
@@ -162,18 +175,38 @@ class Scheduler:
                 .values(locked_by=None, locked_until=None, **values)
             )
 
+    async def _run_atomic(self, job: JobContext, handler: Handler) -> None:
+        async with self.db.transaction() as session:
+            mine = select(Job.id).where(Job.id == job.id, Job.status == "running",
+                                        Job.locked_by == self.worker_id)
+            if self.db.dialect == "postgresql":
+                mine = mine.with_for_update()
+            if await session.scalar(mine) is None:
+                log.warning("job %s was taken over by another process", job.id)
+                return
+            await handler(dataclasses.replace(job, session=session))
+            await session.execute(
+                update(Job).where(Job.id == job.id)
+                .values(status="done", done_at=utcnow(), last_error=None, locked_by=None,
+                        locked_until=None)
+            )
+
     async def run_due(self) -> int:
         """Claim and run what is due now; return how many jobs ran."""
         ran = 0
         while jobs := await self.claim():
             for job in jobs:
-                handler = self._handlers.get(job.kind)
+                handler, atomic = self._handlers.get(job.kind, (None, False))
                 error = None
                 if handler is None:
                     error = f"no handler for {job.kind!r}"
                     log.error("job %s: %s", job.id, error)
                 else:
                     try:
+                        if atomic:
+                            await self._run_atomic(job, handler)
+                            ran += 1
+                            continue
                         await handler(job)
                     except Exception as exc:
                         error = f"{type(exc).__name__}: {exc}"
@@ -207,3 +240,10 @@ class Scheduler:
     async def stop(self) -> None:
         self._stopped.set()
         self._wake.set()
+
+    async def wait_stopped(self) -> None:
+        await self._stopped.wait()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped.is_set()

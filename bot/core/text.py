@@ -1,41 +1,59 @@
-"""Cleaning of user-supplied text before it is stored or echoed."""
+"""Cleaning of user-supplied text before it is stored or echoed.
+
+Members' names and titles are shown to others, so nothing invisible may change how
+they read: control characters, bidi marks, embeddings, overrides and isolates
+(U+200E/F, U+202A-U+202E, U+2066-U+2069, U+061C), zero-width and other format
+characters are removed. Lone surrogates (JSON from a platform may carry them) and
+NUL cannot be stored by the databases, so they never get through either.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-# Bidi overrides/isolates and zero-width characters that can disguise text.
-_INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-        "\u2060\u2066\u2067\u2068\u2069\ufeff"),
-    None,
-)
 _SPACES = re.compile(r"\s+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+# Removed everywhere: format characters (bidi, zero-width, soft hyphen, tags...) and
+# lone surrogates. Other controls and line/paragraph separators depend on the kind of text.
+_DROPPED = frozenset({"Cf", "Cs"})
+
+
+def valid_text(value: str) -> str:
+    """``value`` with what no database accepts replaced: lone surrogates become U+FFFD,
+    NUL characters are removed. For raw command lines, before anything reads them."""
+    return _SURROGATES.sub("\ufffd", value).replace("\x00", "")
 
 
 def clean_line(value: str | None) -> str:
-    """One line of text: no control or bidi characters, spaces collapsed, trimmed."""
+    """One line of text: no control, format or bidi characters, spaces collapsed, trimmed."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
-    value = "".join(" " if unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} else ch
-                    for ch in value)
+    kept = []
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category in _DROPPED:
+            continue
+        kept.append(" " if category in {"Cc", "Zl", "Zp"} else ch)
+    value = unicodedata.normalize("NFC", "".join(kept))
     return _SPACES.sub(" ", value).strip()
 
 
 def clean_block(value: str | None) -> str:
-    """Multi-line text: keeps newlines, drops other control and bidi characters."""
+    """Multi-line text: keeps newlines and tabs, drops other control, format and bidi
+    characters; line and paragraph separators become newlines."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").translate(_INVISIBLE)
     kept = []
-    for ch in value:
+    for ch in value.replace("\r\n", "\n"):
+        category = unicodedata.category(ch)
         if ch in "\n\t":
             kept.append(ch)
-        elif unicodedata.category(ch) not in {"Cc", "Cf"}:
+        elif category in {"Zl", "Zp"}:
+            kept.append("\n")
+        elif category != "Cc" and category not in _DROPPED:
             kept.append(ch)
-    return "".join(kept).strip()
+    return unicodedata.normalize("NFC", "".join(kept)).strip()
 
 
 def fold(value: str) -> str:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.core.text import clean_line
+
+NAME_LIMIT = 200
+
 
 class Platform(StrEnum):
     DISCORD = "discord"
@@ -27,6 +31,10 @@ class Actor:
     # Platform roles (Discord role ids) or "level:N" (Matrix power level).
     roles: frozenset[str] = frozenset()
 
+    def __post_init__(self) -> None:
+        # Members choose their display names: shown to others, so cleaned like any name.
+        object.__setattr__(self, "display_name", clean_line(self.display_name)[:NAME_LIMIT])
+
 
 @dataclass(frozen=True, slots=True)
 class Place:
@@ -36,3 +44,7 @@ class Place:
     collective_id: str
     channel_id: str
     collective_name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "collective_name",
+                           clean_line(self.collective_name)[:NAME_LIMIT])

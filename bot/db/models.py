@@ -712,6 +712,22 @@ class FaqQuestion(Base):
     last_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FaqPassiveChannel(Base):
+    """A channel where the bot offers a rights entry when a member's message looks
+    like a rights question (passive help; off everywhere until a moderator turns
+    it on for a channel)."""
+
+    __tablename__ = "faq_passive_channels"
+    __table_args__ = (UniqueConstraint("collective_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), index=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 FAQ_FTS_TABLE = "faq_fts"
 
 
@@ -737,6 +753,7 @@ __all__ = [
     "FaqAlias",
     "FaqEntry",
     "FaqFeedback",
+    "FaqPassiveChannel",
     "FaqQuestion",
     "Federation",
     "FederationModerator",

@@ -15,6 +15,8 @@
 - A member leaving a guild is noted for the retention setting; Discord sends
   that event only with the members intent, which the bot does not ask for by
   default, so without it nothing happens.
+- Members' messages are not read, unless ``discord.read_messages`` asks for
+  them (see :func:`intents`); only passive rights help (``cogs/faq.py``) uses them.
 """
 
 from __future__ import annotations
@@ -40,12 +42,18 @@ from bot.core.app import Core
 from bot.core.i18n import use_locale
 from bot.core.render import admin as render_admin
 from bot.core.render.message import Message
-from bot.core.types import Place, Platform
+from bot.core.types import Actor, Place, Platform
 from bot.discord.context import Call, actor_and_place
 from bot.discord.errors import MalformedInteraction, UnknownComponent, report, report_raw
 from bot.discord.render import render
 from bot.discord.translator import CommandTranslator
-from bot.discord.views import ActionButton, Router, message_custom_ids, parse_custom_id
+from bot.discord.views import (
+    ActionButton,
+    Router,
+    message_custom_ids,
+    named_guild,
+    parse_custom_id,
+)
 from bot.discord.views import submitted_values as read_form
 
 log = logging.getLogger(__name__)
@@ -69,10 +77,16 @@ def extension_names(package: str = EXTENSIONS_PACKAGE) -> list[str]:
     )
 
 
-def intents() -> discord.Intents:
-    """Only guild events: interactions carry the member, no message content is read."""
+def intents(read_messages: bool = False) -> discord.Intents:
+    """Only guild events: interactions carry the member. With ``read_messages``
+    (``discord.read_messages``, for passive rights help) guild messages and their
+    text too: Message Content is a privileged intent, switched on for the bot in
+    Discord's developer portal."""
     result = discord.Intents.none()
     result.guilds = True
+    if read_messages:
+        result.guild_messages = True
+        result.message_content = True
     return result
 
 
@@ -168,6 +182,11 @@ class BotBase:
                  user, getattr(user, "id", "?"), len(guilds))
         self.spawn(self.welcome_all(guilds))
 
+    async def on_message(self, message: discord.Message) -> None:
+        """The bot has no prefix commands: with ``discord.read_messages``, messages are
+        read by listeners only (passive rights help), never parsed as commands (which
+        would report every mention of the bot as an unknown command)."""
+
     # -- guilds joined and members leaving -----------------------------------------------------
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
@@ -217,22 +236,40 @@ class BotBase:
     # -- handling interactions ---------------------------------------------------------------
 
     @asynccontextmanager
-    async def begin(self, interaction: discord.Interaction) -> AsyncIterator[Call]:
-        """The actor and place of an interaction, in the collective's language."""
-        actor, place, profile = await actor_and_place(
-            self.core, interaction, self.moderator_permission
-        )
+    async def begin(
+        self, interaction: discord.Interaction, *, guild_id: int | None = None
+    ) -> AsyncIterator[Call]:
+        """The actor and place of an interaction, in the collective's language. In a
+        direct message, ``guild_id`` (named by a direct action) is the place, with no
+        channel, and the actor is the user, never a moderator."""
+        if interaction.guild_id is None and guild_id is not None:
+            user = interaction.user
+            if not isinstance(user, discord.abc.User):
+                raise MalformedInteraction()
+            place = Place(Platform.DISCORD, str(guild_id), "")
+            actor = Actor(Platform.DISCORD, str(user.id), user.display_name)
+            profile = await self.core.profile(place)
+        else:
+            actor, place, profile = await actor_and_place(
+                self.core, interaction, self.moderator_permission
+            )
         with use_locale(profile.locale):
             yield Call(self.core, interaction, actor, place)
 
     async def run_action(self, interaction: discord.Interaction, custom_id: str) -> None:
-        """A button click (called by :class:`ActionButton`)."""
+        """A button click (called by :class:`ActionButton`); a direct action clicked in a
+        direct message counts in the guild it names (see :mod:`bot.discord.views`)."""
         try:
             found = self.router.action(custom_id)
             if found is None:
                 raise UnknownComponent()
             handler, arg = found
-            async with self.begin(interaction) as call:
+            guild_id = None
+            if interaction.guild_id is None and self.router.is_direct(custom_id):
+                guild_id = named_guild(arg)
+                if guild_id is None:
+                    raise UnknownComponent()
+            async with self.begin(interaction, guild_id=guild_id) as call:
                 await handler(call, arg)
         except Exception as exc:
             await report(self.core, interaction, exc)
@@ -273,6 +310,20 @@ class BotBase:
         )
         await channel.send(**render(message).kwargs(interaction=False))
 
+    async def count_members(self, guild_id: str, role_id: str | None) -> int | None:
+        """Members of a guild (the bot left out) or of one of its roles, for a poll's
+        percentage quorum; None when the cache cannot tell (roles need the members
+        intent, which the bot does not ask for)."""
+        guild = self.get_guild(int(guild_id))  # type: ignore[attr-defined]
+        if guild is None:
+            return None
+        if role_id is None:
+            return max(0, (guild.member_count or 0) - 1) if guild.member_count else None
+        role = guild.get_role(int(role_id)) if role_id.isdigit() else None
+        if role is None or not guild.chunked:
+            return None
+        return sum(1 for member in role.members if not member.bot)
+
     async def private(self, user_id: str, message: Message) -> None:
         """Outbox private sender: a direct message to a member (``POST /users/@me/channels``
         then the message). Buttons are left out: a direct message belongs to no collective,
@@ -310,7 +361,7 @@ def _bot_options(core: Core) -> dict[str, Any]:
     return {
         "command_prefix": commands.when_mentioned,
         "help_command": None,
-        "intents": intents(),
+        "intents": intents(core.settings.discord.read_messages),
         "allowed_mentions": discord.AllowedMentions.none(),
         "tree_cls": CommandTree,
     }
@@ -357,11 +408,13 @@ class DiscordAdapter:
     async def run(self) -> None:
         configure_endpoints(self.core.settings.discord)
         self.core.outbox.register(Platform.DISCORD.value, self.bot.announce, self.bot.private)
+        self.core.polls.member_counters[Platform.DISCORD.value] = self.bot.count_members
         try:
             async with self.bot:
                 await self.bot.start(self.core.settings.discord.token)
         finally:
             self.core.outbox.unregister(Platform.DISCORD.value)
+            self.core.polls.member_counters.pop(Platform.DISCORD.value, None)
 
     async def stop(self) -> None:
         await self.bot.close()

@@ -13,6 +13,13 @@ Every component and form the bot sends has a stable ``custom_id`` of the form
   by ``custom_id`` through the same :class:`Router`, reading the submitted
   values from the interaction payload, so a form opened before a restart can
   still be submitted after it.
+
+Most actions only make sense in a guild: a click is answered in the guild's
+collective. An action registered with ``direct=True`` also works in a direct
+message, which carries no guild: its argument names the guild after a dot
+(``aid:confirm:12.345`` is item 12 of guild 345, see :func:`direct_arg`), and
+the click counts in that guild's collective, by the user who clicked, never as a
+moderator (a direct message shows no rights).
 """
 
 from __future__ import annotations
@@ -52,12 +59,25 @@ def custom_id(name: str, arg: str | int | None = None) -> str:
     return value
 
 
+def direct_arg(arg: str | int, guild_id: str | int) -> str:
+    """The argument of a direct action's button: ``12`` of guild ``345`` → ``"12.345"``."""
+    return f"{arg}.{guild_id}"
+
+
+def named_guild(arg: str | None) -> int | None:
+    """The guild an argument names after its last dot (``"12.345"`` → 345); None when
+    it names none."""
+    _rest, dot, guild = (arg or "").rpartition(".")
+    return int(guild) if dot and guild.isascii() and guild.isdigit() else None
+
+
 class Router:
     """Action and form handlers by name, registered by the cogs."""
 
     def __init__(self) -> None:
         self._actions: dict[str, ActionHandler] = {}
         self._forms: dict[str, FormHandler] = {}
+        self._direct: set[str] = set()
 
     @staticmethod
     def _check(name: str, table: dict[str, Any]) -> None:
@@ -66,9 +86,13 @@ class Router:
         if name in table:
             raise ValueError(f"{name!r} is registered twice")
 
-    def add_action(self, name: str, handler: ActionHandler) -> None:
+    def add_action(self, name: str, handler: ActionHandler, *, direct: bool = False) -> None:
+        """Route clicks on ``name``; ``direct``: in direct messages too (see the module's
+        notes)."""
         self._check(name, self._actions)
         self._actions[name] = handler
+        if direct:
+            self._direct.add(name)
 
     def add_form(self, name: str, handler: FormHandler) -> None:
         self._check(name, self._forms)
@@ -79,12 +103,18 @@ class Router:
         for table in (self._actions, self._forms):
             for name in [n for n in table if n.startswith(prefix)]:
                 del table[name]
+        self._direct = {n for n in self._direct if not n.startswith(prefix)}
 
     def action(self, custom_id: str) -> tuple[ActionHandler, str | None] | None:
         parsed = parse_custom_id(custom_id)
         if parsed is None or parsed[0] not in self._actions:
             return None
         return self._actions[parsed[0]], parsed[1]
+
+    def is_direct(self, custom_id: str) -> bool:
+        """Whether a click on ``custom_id`` may come from a direct message."""
+        parsed = parse_custom_id(custom_id)
+        return parsed is not None and parsed[0] in self._direct
 
     def form(self, custom_id: str) -> tuple[FormHandler, str | None] | None:
         parsed = parse_custom_id(custom_id)
@@ -243,9 +273,11 @@ __all__ = [
     "Router",
     "choice_field",
     "custom_id",
+    "direct_arg",
     "first",
     "form",
     "message_custom_ids",
+    "named_guild",
     "parse_custom_id",
     "submitted_values",
     "text_field",

@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 
 from bot.core.render.message import Message
 from bot.core.services.polls import PollInfo
+from bot.matrix._render import neutralize_mentions
 
 log = logging.getLogger(__name__)
 
@@ -81,10 +82,12 @@ def start_content(
     """``org.matrix.msc3381.poll.start`` content for a single or approval poll.
 
     ``question`` is the plain question shown above the answers; each answer reads
-    ``A. label`` so that it matches the ``!vote`` command too.
+    ``A. label`` so that it matches the ``!vote`` command too. Members wrote both, so
+    ``@room`` in them is neutralised like in every other message.
     """
+    question = neutralize_mentions(question)
     answers = [
-        {"id": option.key, TEXT: f"{option.key}. {option.label}"}
+        {"id": option.key, TEXT: neutralize_mentions(f"{option.key}. {option.label}")}
         for option in info.options[:MAX_ANSWERS]
     ]
     fallback = "\n".join([question, *(answer[TEXT] for answer in answers)])
@@ -103,6 +106,7 @@ def start_content(
 
 def end_content(start_event_id: str, text: str) -> dict[str, Any]:
     """``org.matrix.msc3381.poll.end`` content closing the poll of ``start_event_id``."""
+    text = neutralize_mentions(text)
     return {
         "m.relates_to": {"rel_type": "m.reference", "event_id": start_event_id},
         END_TYPE: {},

@@ -1,5 +1,5 @@
 """Durable state of the Matrix adapter: sync token, direct rooms, handled events,
-and the events the bot posted for polls, demands and meetups.
+and the events the bot posted for polls, demands, meetups, mutual aid and the FAQ.
 
 Per poll and room, ``posted_messages`` holds the native poll start event
 (``matrix.poll.start``), its end event (``matrix.poll.end``) and the message that
@@ -12,6 +12,13 @@ Meetup messages are remembered per event (``matrix.meetup-msg:<event>``) and per
 meetup (``matrix.meetup-msgs:<number>``: the latest few of each room, the ones
 edited with fresh counts); RSVP reactions per event, and per meetup, sender digest
 and answer, so a redaction knows whether another reaction still says the same.
+
+Per mutual-aid post and room, ``posted_messages`` holds the message that shows the
+post (``matrix.aid.post``, edited once the post closes) and the root of its
+discussion thread (``matrix.aid.thread``: that message, or the root of the thread
+it was posted in); ``matrix.aid.done`` marks a post whose closing was shown. A
+rights FAQ answer is remembered per event (``matrix.faq-msg:<event>``: the entry it
+shows), for feedback by reaction.
 """
 
 from __future__ import annotations
@@ -27,7 +34,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.core.types import Platform
 from bot.db.engine import Database
-from bot.db.models import BotState, Poll, PostedMessage, ProcessedEvent, utcnow
+from bot.db.models import (
+    AidPost,
+    BotState,
+    Collective,
+    Exchange,
+    Poll,
+    PostedMessage,
+    ProcessedEvent,
+    utcnow,
+)
 
 _KEY_LIMIT = 200  # length of BotState.key
 MATRIX = Platform.MATRIX.value
@@ -35,6 +51,9 @@ POLL_START = "matrix.poll.start"
 POLL_END = "matrix.poll.end"
 POLL_TALLY = "matrix.poll.tally"
 POLL_DONE = "matrix.poll.done"
+AID_POST = "matrix.aid.post"
+AID_THREAD = "matrix.aid.thread"
+AID_DONE = "matrix.aid.done"
 # Messages of one meetup edited per room (the latest ones); older ones keep working
 # for reactions but are no longer edited.
 MEETUP_MESSAGES_PER_ROOM = 3
@@ -333,3 +352,78 @@ class MatrixState:
             else:
                 await self._delete(key)
         return len(events)
+
+    # -- mutual aid -------------------------------------------------------------------
+
+    async def record_aid_post(
+        self, post: int, room_id: str, event_id: str, root_id: str
+    ) -> None:
+        """The bot's message ``event_id`` shows ``post`` in ``room_id``; ``root_id`` is
+        the root of the post's discussion thread there."""
+        await self._record(AID_THREAD, post, room_id, root_id)
+        await self._record(AID_POST, post, room_id, event_id)
+
+    async def aid_messages(self, post: int) -> dict[str, str]:
+        """Room id -> the bot's message showing ``post`` there."""
+        return await self._posted(AID_POST, post)
+
+    async def aid_threads(self, post: int) -> dict[str, str]:
+        """Room id -> root event of the discussion thread of ``post`` there."""
+        return await self._posted(AID_THREAD, post)
+
+    async def mark_aid_post_done(self, post: int) -> None:
+        await self._record(AID_DONE, post, "", "")
+
+    async def watched_aid_posts(self) -> set[int]:
+        """Posts with a thread whose closing was not shown yet."""
+        async with self.db.transaction() as session:
+            posted = set(await session.scalars(
+                select(PostedMessage.item_id).where(
+                    PostedMessage.kind == AID_POST, PostedMessage.platform == MATRIX)
+            ))
+            done = set(await session.scalars(
+                select(PostedMessage.item_id).where(
+                    PostedMessage.kind == AID_DONE, PostedMessage.platform == MATRIX)
+            ))
+        return posted - done
+
+    async def aid_post_statuses(self, posts: set[int]) -> dict[int, str]:
+        """The status of each post that still exists (open, fulfilled, expired)."""
+        if not posts:
+            return {}
+        async with self.db.transaction() as session:
+            rows = await session.execute(
+                select(AidPost.id, AidPost.status).where(AidPost.id.in_(sorted(posts)))
+            )
+            return {number: status for number, status in rows.all()}
+
+    async def aid_post_room(self, post: int) -> str | None:
+        """The Matrix room where ``post`` was written, if it was written on Matrix."""
+        async with self.db.transaction() as session:
+            return await session.scalar(
+                select(Collective.external_id)
+                .join(AidPost, AidPost.collective_id == Collective.id)
+                .where(AidPost.id == post, Collective.platform == MATRIX)
+            )
+
+    async def exchange_room(self, exchange: int) -> str | None:
+        """The Matrix room where ``exchange`` was recorded, if it was recorded on Matrix."""
+        async with self.db.transaction() as session:
+            return await session.scalar(
+                select(Collective.external_id)
+                .join(Exchange, Exchange.collective_id == Collective.id)
+                .where(Exchange.id == exchange, Collective.platform == MATRIX)
+            )
+
+    # -- rights FAQ -----------------------------------------------------------------------
+
+    async def record_faq_message(self, event_id: str, slug: str, room_id: str) -> None:
+        await self._put(_key("faq-msg", event_id), json.dumps({"slug": slug, "room": room_id}))
+
+    async def faq_of(self, event_id: str, room_id: str) -> str | None:
+        """The entry whose answer is the bot's message ``event_id`` in ``room_id``."""
+        data = await self._get_json(_key("faq-msg", event_id))
+        if not isinstance(data, dict) or data.get("room") != room_id:
+            return None
+        slug = data.get("slug")
+        return slug if isinstance(slug, str) else None

@@ -57,6 +57,23 @@ Meetups (see ``_meetups``):
   most once every ``MEETUP_INTERVAL_S`` per meetup; answers in between are folded
   into the next edit, and a message already showing the current state is left alone.
 
+Mutual aid (see ``_aid``): a new post is shown in its room as everyone sees it,
+and that message roots the post's discussion thread (``m.thread``). "I can help"
+(``!entraide aider N``) is said in the thread; once the post closes (fulfilled by a
+confirmed exchange, closed, expired; looked at after the aid commands that may
+close it and at most every ``AID_CHECK_S`` after syncs), the message is edited to
+show it closed and the thread gets a last line; after ``!entraide modifier`` it is
+edited to show the post's new content; the message of a post erased with
+its author's data is redacted. Aid commands naming a post or an
+exchange, sent in a direct room, count in a collective room the member shares with
+the bot, as ``!vote`` does.
+
+Rights FAQ (see ``_faq``): an answer showing one entry is remembered and invites
+👍 or 👎 reactions, recorded as « useful » or « not useful »; the latter is
+confirmed privately. Where a moderator turned passive help on, an ordinary
+message that looks like a rights question may get one suggestion in reply
+(a notice that mentions nobody).
+
 Private notices of the core (a place freed up, reminders, changes, cancellations,
 mutual aid) go to the member's direct room, created when needed (encrypted when the
 bot shares an encrypted room with them). A failure is logged, never raised.
@@ -65,6 +82,7 @@ bot shares an encrypted room with them). A failure is logged, never raised.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import hmac
@@ -73,7 +91,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -98,6 +116,7 @@ from nio import (
     RoomMessageText,
     RoomPreset,
     RoomPutStateError,
+    RoomRedactError,
     RoomSendError,
     SyncError,
     SyncResponse,
@@ -105,12 +124,16 @@ from nio import (
     WhoamiError,
 )
 from nio.crypto import ENCRYPTION_ENABLED
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.core.app import Core, ballot_key
 from bot.core.errors import DomainError, NotFound
 from bot.core.i18n import _, use_locale
 from bot.core.render import admin as render_admin
+from bot.core.render import aid as render_aid
 from bot.core.render import errors as render_errors
+from bot.core.render import faq as render_faq
 from bot.core.render import meetups as render_meetups
 from bot.core.render import polls as render_polls
 from bot.core.render.message import Attachment, Message, Visibility
@@ -118,10 +141,11 @@ from bot.core.services.configuration import Profile
 from bot.core.services.polls import EXAMPLES, PollInfo
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
-from bot.matrix import _meetups, _polls
+from bot.matrix import _aid, _faq, _meetups, _polls
 from bot.matrix._render import edit_content, file_content, message_content, neutralize_mentions
 from bot.matrix._state import MatrixState
 from bot.textcmd import build_registry
+from bot.textcmd.faq import passive_help
 from bot.textcmd.registry import split_words
 
 log = logging.getLogger(__name__)
@@ -145,6 +169,12 @@ RETRY_MAX_S = 60.0
 TALLY_INTERVAL_S = 3.0
 # A meetup's messages are edited at most this often, however fast RSVPs come.
 MEETUP_INTERVAL_S = 3.0
+# Closed mutual-aid posts are looked for at most this often between commands.
+AID_CHECK_S = 30.0
+LIMIT_EXCEEDED_RETRIES = 6
+TIMEOUT_RETRIES = 4
+# A standby process tries to take the sync over this often (PostgreSQL deployments).
+SYNC_LOCK_RETRY_S = 5.0
 # Meetup commands after which the meetup's messages are edited (English names).
 MEETUP_CHANGES = frozenset({"going", "maybe", "no", "edit", "cancel"})
 # What remembered meetup messages show, to skip edits that would change nothing.
@@ -225,6 +255,8 @@ class MatrixAdapter:
         self.client: AsyncClient | None = None
         # Set once the first sync is done: rooms are known, sending works.
         self.ready = asyncio.Event()
+        # True while another process owns the sync (see _own_sync).
+        self.standing_by = False
         self._stopping = asyncio.Event()
         self._waiting: asyncio.Future[Any] | None = None
         self._not_before_ms = 0
@@ -238,6 +270,9 @@ class MatrixAdapter:
         self._meetup_edits: _polls.Throttle[int] = _polls.Throttle(MEETUP_INTERVAL_S,
                                                                    self._refresh_meetup)
         self._shown: dict[str, str] = {}  # meetup message event id -> what it shows
+        self._aid_watched: set[int] | None = None  # posts with a thread, closing not shown
+        self._aid_checked = 0.0
+        self._aid_check = asyncio.Lock()
         self._direct_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._poll_check = asyncio.Lock()
@@ -245,15 +280,77 @@ class MatrixAdapter:
 
     # -- lifecycle -------------------------------------------------------------
 
+    async def count_members(self, room_id: str, role: str | None) -> int | None:
+        """Joined members of a room (the bot left out), or those with at least the
+        power level of a ``level:N`` role, for a poll's percentage quorum."""
+        room = self.client.rooms.get(room_id) if self.client is not None else None
+        if room is None:
+            return None
+        members = [u for u, m in room.users.items()
+                   if u != self.client.user_id and not m.invited]
+        if role is None:
+            return len(members)
+        if not role.startswith("level:") or not role[6:].lstrip("-").isdigit():
+            return None
+        level = int(role[6:])
+        return sum(1 for u in members if room.power_levels.get_user_level(u) >= level)
+
+    async def _own_sync(self) -> AsyncConnection | None:
+        """On PostgreSQL, wait until this process owns the account's sync: a session
+        advisory lock held on its own connection for as long as the adapter runs.
+        Another process of the same deployment stands by and takes over when the
+        owner dies (the server drops its lock with its connection). None on SQLite,
+        which serves one process."""
+        if self.core.db.dialect != "postgresql":
+            return None
+        digest = hashlib.sha256(f"matrix-sync:{self.settings.user_id}".encode()).digest()
+        key = int.from_bytes(digest[:8], "big", signed=True)
+        told = False
+        while True:
+            connection = await self.core.db.engine.connect()
+            try:
+                owned = await connection.scalar(
+                    text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+                await connection.commit()
+            except BaseException:
+                await connection.close()
+                raise
+            if owned:
+                self.standing_by = False
+                if told:
+                    log.info("matrix: taking over the sync of %s", self.settings.user_id)
+                return connection
+            await connection.close()
+            self.standing_by = True
+            if not told:
+                log.info("matrix: another process owns the sync of %s; standing by",
+                         self.settings.user_id)
+                told = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=SYNC_LOCK_RETRY_S)
+            if self._stopping.is_set():
+                raise _Stopped
+
     async def run(self) -> None:
+        lock: AsyncConnection | None = None
+        try:
+            lock = await self._own_sync()
+        except _Stopped:
+            log.info("matrix: stopped")
+            return
         self.core.outbox.register(Platform.MATRIX.value, self.announce, self.private)
+        self.core.polls.member_counters[Platform.MATRIX.value] = self.count_members
         try:
             self.client = await self._connect()
             await self._serve(self.client)
         except _Stopped:
             pass
         finally:
+            if lock is not None:
+                with contextlib.suppress(Exception):
+                    await lock.close()
             self.core.outbox.unregister(Platform.MATRIX.value)
+            self.core.polls.member_counters.pop(Platform.MATRIX.value, None)
             await self._tally.close()
             await self._meetup_edits.close()
             if self.client is not None:
@@ -322,7 +419,11 @@ class MatrixAdapter:
                         "ignored (install matrix-nio[e2e])")
             encryption = False
         self.store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        config = AsyncClientConfig(encryption_enabled=encryption, store_sync_tokens=False)
+        # A request answered M_LIMIT_EXCEEDED is retried after the server's retry_after_ms,
+        # a bounded number of times; a sync that fails is retried by _sync.
+        config = AsyncClientConfig(encryption_enabled=encryption, store_sync_tokens=False,
+                                   max_limit_exceeded=LIMIT_EXCEEDED_RETRIES,
+                                   max_timeouts=TIMEOUT_RETRIES)
         client = AsyncClient(
             settings.homeserver, settings.user_id, store_path=str(self.store_dir), config=config
         )
@@ -456,6 +557,7 @@ class MatrixAdapter:
         await self._retry_undecrypted(client)
         await self._flush_private(client)
         await self._check_polls()
+        await self._check_aid()
         await self.state.save_next_batch(client.user_id, response.next_batch)
 
     async def _maintain_keys(self, client: AsyncClient) -> None:
@@ -599,6 +701,7 @@ class MatrixAdapter:
             return  # an edit; the original was already handled
         text = self.registry.strip_prefix(event.body, required=True)
         if text is None:
+            await self._passive_help(room, event, relation)
             return
         if not await self.state.claim_event(event.event_id):
             log.info("matrix: event %s already handled; skipped", event.event_id)
@@ -659,12 +762,19 @@ class MatrixAdapter:
         relates_to = _reply_relation(event.event_id, relation)
         vote = self._vote_number(text)
         meetup = self._meetup_number(text)
+        aid = _aid.parse_command(self.registry, text)
         home = room
         if vote is not None and _two_person(room, event.sender):
             try:
                 home = await self._vote_room(room, event.sender, vote) or room
             except Exception:
                 log.exception("matrix: finding the collective of poll %s failed", vote)
+        elif aid is not None and aid.number is not None and _two_person(room, event.sender):
+            try:
+                home = await self._aid_room(room, event.sender, aid) or room
+            except Exception:
+                log.exception("matrix: finding the collective of mutual-aid %s %s failed",
+                              aid.name, aid.number)
         place = _place(home)
         profile = await self.core.profile(place)
         actor = self._actor(home, event.sender, profile)
@@ -672,11 +782,16 @@ class MatrixAdapter:
             try:
                 replies = await self.registry.dispatch(self.core, actor, place, text)
                 for reply in replies:
+                    if aid is not None and aid.name in _aid.NEW_POST and \
+                            await self._aid_posted(room, relates_to, actor, reply, place):
+                        continue
                     await self._reply(room, relates_to, actor, reply, place)
                 if vote is not None:
                     self._tally.request(vote)
                 if meetup is not None:
                     self._meetup_edits.request(meetup)
+                if aid is not None:
+                    await self._after_aid(aid, actor)
             except DomainError as exc:
                 await self._reply_quietly(room, relates_to, render_errors.error(exc))
             except Exception:
@@ -769,10 +884,15 @@ class MatrixAdapter:
             message = dataclasses.replace(
                 message, lines=(*message.lines, _("React with ✅ to support this demand."))
             )
+        entry = _faq.answered_slug(message)
+        if entry is not None:
+            message = _faq.with_reactions(message)
         event_id = await self._send(room.room_id, message, relates_to)
         try:
             if len(demands) == 1 and not direct:
                 await self.state.record_demand_message(event_id, demands[0], room.room_id)
+            if entry is not None:
+                await self.state.record_faq_message(event_id, entry, room.room_id)
             if meetup is not None:
                 await self._meetup_posted(room.room_id, meetup, event_id, message,
                                           _meetups.SHOWN)
@@ -824,23 +944,29 @@ class MatrixAdapter:
             return False
         return True
 
-    async def _vote_room(self, room: MatrixRoom, user_id: str, number: int) -> MatrixRoom | None:
-        """The collective room where a ballot sent in a direct room counts (see the top)."""
-        if await self._has_poll(room, user_id, number):
-            return None
-        client = self._client()
+    def _shared_rooms(
+        self, room: MatrixRoom, user_id: str, preferred: Sequence[str]
+    ) -> list[MatrixRoom]:
+        """The collective rooms (not ``room``) the member has joined with the bot, those
+        in ``preferred`` first, in that order."""
         shared = [
-            other for other in client.rooms.values()
+            other for other in self._client().rooms.values()
             if other.room_id != room.room_id
             and user_id in other.users
             and not other.users[user_id].invited
             and not _two_person(other, user_id)
         ]
-        posted = await self.state.poll_rooms(number)
         shared.sort(key=lambda other: (
-            posted.index(other.room_id) if other.room_id in posted else len(posted),
+            preferred.index(other.room_id) if other.room_id in preferred else len(preferred),
             other.room_id,
         ))
+        return shared
+
+    async def _vote_room(self, room: MatrixRoom, user_id: str, number: int) -> MatrixRoom | None:
+        """The collective room where a ballot sent in a direct room counts (see the top)."""
+        if await self._has_poll(room, user_id, number):
+            return None
+        shared = self._shared_rooms(room, user_id, await self.state.poll_rooms(number))
         for other in shared:
             if await self._has_poll(other, user_id, number):
                 return other
@@ -873,6 +999,13 @@ class MatrixAdapter:
                     if await self.state.claim_event(event.event_id):
                         await self._on_support(room, event.sender, demand, event.event_id)
                     return
+            opinion = _faq.opinion_of(key)
+            if opinion is not None:
+                entry = await self.state.faq_of(target, room.room_id)
+                if entry is not None:
+                    if await self.state.claim_event(event.event_id):
+                        await self._on_feedback(room, event.sender, entry, opinion)
+                    return
             answer = _meetups.answer_of(key)
             meetup = (await self.state.meetup_of(target, room.room_id)
                       if answer is not None else None)
@@ -897,6 +1030,27 @@ class MatrixAdapter:
                 return
             await self._on_unrsvp(room, event.sender, redacted, rsvp)
 
+    async def _member_action(
+        self, room: MatrixRoom, sender: str, what: str,
+        action: Callable[[Actor, Place], Awaitable[T]],
+    ) -> tuple[Actor, str, T] | None:
+        """Run what a member did without a command (a reaction, a native poll answer):
+        the actor, the collective's locale and the result; None when it was refused
+        or failed, which the member is told privately."""
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, sender, profile)
+        with use_locale(profile.locale):
+            try:
+                return actor, profile.locale, await action(actor, place)
+            except DomainError as exc:
+                await self._tell(room, actor, render_errors.error(exc))
+            except Exception:
+                reference = error_reference()
+                log.exception("matrix: %s failed [%s] in %s", what, reference, room.room_id)
+                await self._tell(room, actor, render_errors.unexpected(reference))
+        return None
+
     async def _on_poll_response(
         self, room: MatrixRoom, sender: str, start: dict[str, Any],
         response: _polls.PollResponse,
@@ -904,22 +1058,14 @@ class MatrixAdapter:
         number = int(start["poll"])
         ballot = _polls.ballot(str(start.get("method")), response.answers,
                                int(start.get("max") or 1))
-        place = _place(room)
-        profile = await self.core.profile(place)
-        actor = self._actor(room, sender, profile)
-        with use_locale(profile.locale):
-            try:
-                result = await self.core.polls.vote(actor, place, number, ballot)
-            except DomainError as exc:
-                await self._tell(room, actor, render_errors.error(exc))
-                return
-            except Exception:
-                reference = error_reference()
-                log.exception("matrix: poll response failed [%s] in %s", reference,
-                              room.room_id)
-                await self._tell(room, actor, render_errors.unexpected(reference))
-                return
-            if result.receipt and not result.replaced:
+        done = await self._member_action(
+            room, sender, "poll response",
+            lambda actor, place: self.core.polls.vote(actor, place, number, ballot))
+        if done is None:
+            return
+        actor, locale, result = done
+        if result.receipt and not result.replaced:
+            with use_locale(locale):
                 await self._tell(room, actor, render_polls.voted(result))
         log.info("matrix: native ballot in poll %s from %s", number, room.room_id)
         if result.poll.live_results:
@@ -933,21 +1079,11 @@ class MatrixAdapter:
     async def _on_support(
         self, room: MatrixRoom, sender: str, demand: int, reaction_id: str
     ) -> None:
-        place = _place(room)
-        profile = await self.core.profile(place)
-        actor = self._actor(room, sender, profile)
-        with use_locale(profile.locale):
-            try:
-                await self.core.demands.support(actor, place, demand)
-            except DomainError as exc:
-                await self._tell(room, actor, render_errors.error(exc))
-                return
-            except Exception:
-                reference = error_reference()
-                log.exception("matrix: support by reaction failed [%s] in %s", reference,
-                              room.room_id)
-                await self._tell(room, actor, render_errors.unexpected(reference))
-                return
+        done = await self._member_action(
+            room, sender, "support by reaction",
+            lambda actor, place: self.core.demands.support(actor, place, demand))
+        if done is None:
+            return
         await self.state.record_reaction(reaction_id, demand, room.room_id, self._digest(sender))
         log.info("matrix: demand %s supported by a reaction in %s", demand, room.room_id)
 
@@ -1121,22 +1257,14 @@ class MatrixAdapter:
         self, room: MatrixRoom, sender: str, number: int, answer: str, reaction_id: str
     ) -> None:
         """A ✅ ❔ ❌ reaction to a meetup message: an RSVP, told privately if it matters."""
-        place = _place(room)
-        profile = await self.core.profile(place)
-        actor = self._actor(room, sender, profile)
-        with use_locale(profile.locale):
-            try:
-                result = await self.core.meetups.rsvp(actor, place, number, answer)
-            except DomainError as exc:
-                await self._tell(room, actor, render_errors.error(exc))
-                return
-            except Exception:
-                reference = error_reference()
-                log.exception("matrix: RSVP by reaction failed [%s] in %s", reference,
-                              room.room_id)
-                await self._tell(room, actor, render_errors.unexpected(reference))
-                return
-            if result.status == "waitlist":
+        done = await self._member_action(
+            room, sender, "RSVP by reaction",
+            lambda actor, place: self.core.meetups.rsvp(actor, place, number, answer))
+        if done is None:
+            return
+        actor, locale, result = done
+        if result.status == "waitlist":
+            with use_locale(locale):
                 await self._tell(room, actor, render_meetups.answered(result))
         if answer in _meetups.WITHDRAWABLE:
             await self.state.record_rsvp_reaction(reaction_id, number, room.room_id,
@@ -1185,6 +1313,197 @@ class MatrixAdapter:
         if user_id is None or self._digest(user_id) != data.get("who"):
             return None
         return user_id
+
+    # -- mutual aid --------------------------------------------------------------
+
+    async def _aid_room(
+        self, room: MatrixRoom, user_id: str, aid: _aid.AidCommand
+    ) -> MatrixRoom | None:
+        """The collective room where an aid command sent in a direct room counts: for a
+        post, a shared room where the post is in scope (its own room first); for an
+        exchange, the room where it was recorded, else any shared room."""
+        assert aid.number is not None
+        if aid.name in _aid.ABOUT_EXCHANGE:
+            recorded = await self.state.exchange_room(aid.number)
+            shared = self._shared_rooms(room, user_id, [recorded] if recorded else [])
+            return shared[0] if shared else None
+        home = await self.state.aid_post_room(aid.number)
+        posted = [home] if home else []
+        posted += [r for r in await self.state.aid_threads(aid.number) if r not in posted]
+        for other in self._shared_rooms(room, user_id, posted):
+            if await self._has_aid_post(other, user_id, aid.number):
+                return other
+        return None
+
+    async def _has_aid_post(self, room: MatrixRoom, user_id: str, number: int) -> bool:
+        place = _place(room)
+        actor = self._actor(room, user_id, await self.core.profile(place))
+        try:
+            await self.core.aid.show(actor, place, number)
+        except NotFound:
+            return False
+        return True
+
+    async def _aid_posted(
+        self, room: MatrixRoom, relates_to: dict[str, Any], actor: Actor, message: Message,
+        place: Place,
+    ) -> bool:
+        """Show a new post as everyone sees it and make it the root of its discussion
+        thread; False when ``message`` is not a post shown in a collective room."""
+        number = _aid.post_number(message)
+        if number is None or await self._is_direct(room, actor):
+            return False
+        try:
+            info = await self.core.aid.show(self._system_actor(), place, number)
+        except DomainError:
+            return False
+        event_id = await self._send(room.room_id, render_aid.post(_aid.public(info)),
+                                    relates_to)
+        try:
+            root = _aid.thread_root(event_id, relates_to)
+            await self.state.record_aid_post(number, room.room_id, event_id, root)
+            if self._aid_watched is not None:
+                self._aid_watched.add(number)
+        except Exception:
+            log.exception("matrix: the thread of mutual-aid post %s in %s is not remembered",
+                          number, room.room_id)
+        log.info("matrix: mutual-aid post %s shown in %s", number, room.room_id)
+        return True
+
+    async def _after_aid(self, aid: _aid.AidCommand, actor: Actor) -> None:
+        """After a successful aid command: an offer of help is said in the post's
+        threads; a changed post is shown again; a post that may have closed is looked
+        at now."""
+        try:
+            if aid.name == "help" and aid.number is not None:
+                name = actor.display_name
+                await self._in_threads(aid.number, lambda: _aid.offers_help(name))
+            if aid.name in _aid.EDITING and aid.number is not None:
+                for room_id, event_id in (await self.state.aid_messages(aid.number)).items():
+                    await self._aid_shown_again(aid.number, room_id, event_id)
+            if aid.name in _aid.CLOSING:
+                await self._check_aid(now=True)
+        except Exception:
+            log.exception("matrix: the threads of mutual-aid %s %s were not updated",
+                          aid.name, aid.number)
+
+    async def _in_threads(self, number: int, build: Callable[[], Message]) -> None:
+        """Post a message (built in each room's language) in the threads of post ``number``."""
+        client = self._client()
+        for room_id, root in (await self.state.aid_threads(number)).items():
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            profile = await self.core.profile(_place(room))
+            with use_locale(profile.locale):
+                message = build()
+            try:
+                await self._send(room_id, message, _aid.in_thread(root))
+            except Exception:
+                log.exception("matrix: could not write in the thread of mutual-aid post %s "
+                              "in %s", number, room_id)
+
+    async def _check_aid(self, *, now: bool = False) -> None:
+        """Show the closing of the posts with a thread that closed since last time (at
+        most every ``AID_CHECK_S`` unless ``now``)."""
+        async with self._aid_check:
+            moment = time.monotonic()
+            if not now and moment - self._aid_checked < AID_CHECK_S:
+                return
+            self._aid_checked = moment
+            try:
+                if self._aid_watched is None:
+                    self._aid_watched = await self.state.watched_aid_posts()
+                if not self._aid_watched:
+                    return
+                statuses = await self.state.aid_post_statuses(set(self._aid_watched))
+            except Exception:
+                log.exception("matrix: mutual-aid post statuses could not be read")
+                return
+            for number in sorted(self._aid_watched):
+                status = statuses.get(number)
+                if status == "open":
+                    continue
+                try:
+                    await self._aid_closed(number, status)
+                except Exception:
+                    log.exception("matrix: the closing of mutual-aid post %s was not shown",
+                                  number)
+
+    async def _aid_closed(self, number: int, status: str | None) -> None:
+        """Edit the post's messages to show it closed, and say so in its threads. A post
+        that no longer exists (its author's data was erased) has its messages redacted."""
+        client = self._client()
+        threads = await self.state.aid_threads(number)
+        for room_id, event_id in (await self.state.aid_messages(number)).items():
+            room = client.rooms.get(room_id)
+            if room is None:
+                continue
+            if status is None:
+                redacted = await client.room_redact(room_id, event_id)
+                if isinstance(redacted, RoomRedactError):
+                    log.warning("matrix: the message of erased mutual-aid post %s in %s was "
+                                "not redacted: %s", number, room_id, redacted.message)
+                continue
+            await self._aid_shown_again(number, room_id, event_id)
+            with use_locale((await self.core.profile(_place(room))).locale):
+                line = _aid.closed(status)
+            await self._send(room_id, line, _aid.in_thread(threads.get(room_id, event_id)))
+        await self.state.mark_aid_post_done(number)
+        if self._aid_watched is not None:
+            self._aid_watched.discard(number)
+        log.info("matrix: mutual-aid post %s is %s", number, status or "erased")
+
+    async def _aid_shown_again(self, number: int, room_id: str, event_id: str) -> None:
+        """Edit the bot's message ``event_id`` showing post ``number`` in a room to show
+        the post as it is now, in the room's language (nothing when the room or the
+        post is gone)."""
+        client = self._client()
+        room = client.rooms.get(room_id)
+        if room is None:
+            return
+        place = _place(room)
+        with use_locale((await self.core.profile(place)).locale):
+            try:
+                info = await self.core.aid.show(self._system_actor(), place, number)
+            except DomainError:
+                return
+            shown = render_aid.post(_aid.public(info))
+        await self._room_send(client, room_id, edit_content(shown, event_id))
+
+    # -- rights FAQ ----------------------------------------------------------------
+
+    async def _on_feedback(self, room: MatrixRoom, sender: str, entry: str,
+                           useful: bool) -> None:
+        """A 👍 or 👎 on an answer: the member's opinion of the entry; a « not useful »
+        (which may send their question to the moderators) is confirmed privately."""
+        done = await self._member_action(
+            room, sender, "feedback by reaction",
+            lambda actor, place: self.core.faq.feedback(actor, place, entry, useful))
+        if done is None:
+            return
+        actor, locale, result = done
+        if not useful:
+            with use_locale(locale):
+                await self._tell(room, actor, render_faq.feedback(result))
+        log.info("matrix: %s feedback on %s by a reaction in %s",
+                 "useful" if useful else "not useful", entry, room.room_id)
+
+    async def _passive_help(self, room: MatrixRoom, event: RoomMessageText,
+                            relation: Any) -> None:
+        """An ordinary message in a collective room: a suggestion in reply when passive
+        help is on there and the message looks like a rights question (see ``_faq``)."""
+        if _two_person(room, event.sender):
+            return
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, event.sender, profile)
+        with use_locale(profile.locale):
+            message = await passive_help(self.core, actor, place, event.body)
+        if message is None or not await self.state.claim_event(event.event_id):
+            return
+        await self._send(room.room_id, message, _reply_relation(event.event_id, relation))
+        log.info("matrix: passive help suggested an entry in %s", room.room_id)
 
     # -- direct rooms ------------------------------------------------------------
 

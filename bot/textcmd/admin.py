@@ -10,11 +10,12 @@ from bot.core.render import admin as render
 from bot.core.render.message import Message
 from bot.core.types import Actor
 from bot.core.workflows import parse_workflow
-from bot.textcmd.registry import Command, Invocation
+from bot.textcmd.registry import Command, Invocation, page_number, whole_number
 from bot.textcmd.tribune import parse_bool
 
 OFF_WORDS = {"off", "aucun", "aucune", "non", "no", "none"}
 HERE_WORDS = {"ici", "here"}
+USER_ID_LIMIT = 255
 
 
 def _one(inv: Invocation, usage: str) -> str:
@@ -23,20 +24,13 @@ def _one(inv: Invocation, usage: str) -> str:
     return inv.args[0]
 
 
-def _page(inv: Invocation) -> int:
-    if not inv.args:
-        return 1
-    if len(inv.args) > 1 or not inv.args[0].isdigit():
-        raise InvalidInput(N_("The page must be a number, for example 2."))
-    return int(inv.args[0])
-
-
 def _level(word: str) -> int | None:
     if word.casefold() in OFF_WORDS:
         return None
-    if not word.lstrip("-").isdigit():
+    level = whole_number(word, signed=True)
+    if level is None:
         raise InvalidInput(N_("A power level is a number from 0 to 100."))
-    return int(word)
+    return level
 
 
 # -- federation -------------------------------------------------------------------
@@ -68,15 +62,18 @@ async def federation_leave(inv: Invocation) -> Sequence[Message]:
 
 async def federation_remove(inv: Invocation) -> Sequence[Message]:
     word = _one(inv, "federation remove NUMBER")
-    if not word.isdigit():
+    number = whole_number(word)
+    if number is None:
         raise InvalidInput(N_("Give the collective's number from the list of {command}."),
                            command=f"{inv.prefix}federation")
-    info = await inv.core.federation.remove(inv.actor, inv.place, int(word))
+    info = await inv.core.federation.remove(inv.actor, inv.place, number)
     return [render.federation_changed(info, "remove")]
 
 
 async def federation_moderator(inv: Invocation) -> Sequence[Message]:
     user = _one(inv, "federation moderator USER")
+    if len(user) > USER_ID_LIMIT:  # no platform has longer ids (nor has the database room)
+        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}federation moderator USER")
     target = Actor(inv.actor.platform, user, user, False)
     info = await inv.core.federation.add_moderator(inv.actor, inv.place, target)
     return [render.federation_changed(info, "moderator")]
@@ -157,9 +154,9 @@ async def config_retention(inv: Invocation) -> Sequence[Message]:
     word = _one(inv, "config retention DAYS|off")
     days = None
     if word.casefold() not in OFF_WORDS:
-        if not word.isdigit():
+        days = whole_number(word)
+        if days is None:
             raise InvalidInput(N_("Give a number of days from 1 to {max}, or off."), max=3650)
-        days = int(word)
     return [render.changed(await inv.core.config.set_retention(inv.actor, inv.place, days))]
 
 
@@ -176,7 +173,8 @@ async def config_setup(inv: Invocation) -> Sequence[Message]:
 
 
 async def config_log(inv: Invocation) -> Sequence[Message]:
-    return [render.audit_log(await inv.core.audit.read(inv.actor, inv.place, _page(inv)))]
+    page = page_number(inv.args)
+    return [render.audit_log(await inv.core.audit.read(inv.actor, inv.place, page))]
 
 
 # -- privacy -----------------------------------------------------------------------------

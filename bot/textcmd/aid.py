@@ -13,6 +13,7 @@ from bot.core.types import Actor
 from bot.textcmd.registry import Command, Handler, Invocation
 from bot.textcmd.tribune import parse_bool
 
+NUMBER_DIGITS = 9  # numbers of posts and exchanges
 POST_KEYS = {
     "category": ("type", "genre", "kind"),
     "skills": ("competences", "compétences", "competence", "skills", "skill"),
@@ -34,10 +35,19 @@ def _values(inv: Invocation, keys: dict[str, tuple[str, ...]]) -> dict[str, str]
     return values
 
 
+def _as_number(word: str) -> int | None:
+    """``"12"`` or ``"#12"`` → 12; None for anything else (digits such as "²" included)."""
+    word = word.lstrip("#")
+    if not (word.isascii() and word.isdigit()) or len(word) > NUMBER_DIGITS:
+        return None
+    return int(word)
+
+
 def _number(inv: Invocation, usage: str) -> int:
-    if not inv.args or not inv.args[0].lstrip("#").isdigit():
+    number = _as_number(inv.args[0]) if inv.args else None
+    if number is None:
         raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return int(inv.args[0].lstrip("#"))
+    return number
 
 
 def _poster(kind: str) -> Handler:
@@ -75,6 +85,13 @@ async def can_help(inv: Invocation) -> Sequence[Message]:
     return [render.help_sent(offer.post)]
 
 
+async def edit(inv: Invocation) -> Sequence[Message]:
+    number = _number(inv, "entraide modifier NUMÉRO champ=valeur…")
+    values = _values(inv, POST_KEYS)
+    return [render.post(await inv.core.aid.edit_post(inv.actor, inv.place, number,
+                                                     PostDraft(**values)))]
+
+
 async def close(inv: Invocation) -> Sequence[Message]:
     return [render.post(await inv.core.aid.close(inv.actor, inv.place,
                                                  _number(inv, "entraide cloturer NUMÉRO")))]
@@ -108,10 +125,10 @@ async def record(inv: Invocation) -> Sequence[Message]:
                               "sens=recu."))
     post = None
     if values.get("post"):
-        if not values["post"].lstrip("#").isdigit():
+        post = _as_number(values["post"])
+        if post is None:
             raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}entraide echange "
                                "heures=2 avec=UTILISATEUR sens=donne|recu [annonce=N]")
-        post = int(values["post"].lstrip("#"))
     other = Actor(inv.actor.platform, values["with"], values["with"])
     result = await inv.core.aid.record(
         inv.actor, inv.place, other=other, hours=values["hours"],
@@ -157,6 +174,11 @@ def command() -> Command:
                 handler=show),
         Command("aider", "help", N_("tell the author you can help"), usage_fr="NUMÉRO",
                 usage_en="NUMBER", handler=can_help),
+        Command("modifier", "edit", N_("change a post (its author or a moderator)"),
+                usage_fr="NUMÉRO [competences=…] [description=\"…\"] [ville=…|distance] "
+                         "[heures=N|-] [tags=…|-] [type=…]",
+                usage_en="NUMBER [skills=…] [description=\"…\"] [city=…|remote] "
+                         "[hours=N|-] [tags=…|-] [kind=…]", handler=edit),
         Command("cloturer", "close", N_("close a post as fulfilled"), usage_fr="NUMÉRO",
                 usage_en="NUMBER", handler=close, aliases=("clôturer",)),
         Command("profil", "profile", N_("your skills and notifications"),

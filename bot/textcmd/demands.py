@@ -10,7 +10,7 @@ from bot.core.render import demands as render
 from bot.core.render.errors import error as render_error
 from bot.core.render.message import Message, Visibility
 from bot.core.services.demands import Draft, parse_status, parse_theme
-from bot.textcmd.registry import Command, Invocation
+from bot.textcmd.registry import Command, Invocation, page_number, whole_number
 from bot.textcmd.tribune import parse_bool
 
 DRAFT_KEYS = {
@@ -22,10 +22,10 @@ DRAFT_KEYS = {
 
 
 def _number(word: str) -> int:
-    word = word.lstrip("#")
-    if not word.isdigit():
+    number = whole_number(word.lstrip("#"))
+    if number is None:
         raise InvalidInput(N_("Give the demand's number, for example 12."))
-    return int(word)
+    return number
 
 
 def _numbers(inv: Invocation, count: int, usage: str) -> list[int]:
@@ -76,7 +76,6 @@ async def unsupport(inv: Invocation) -> Sequence[Message]:
 
 async def listing(inv: Invocation) -> Sequence[Message]:
     theme = status = None
-    page = 1
     for key, value in inv.options.items():
         if key in ("theme", "thème"):
             theme = parse_theme(value)
@@ -85,10 +84,7 @@ async def listing(inv: Invocation) -> Sequence[Message]:
         else:
             raise InvalidInput(N_("Unknown field “{key}”. Fields are: {fields}."),
                                key=key[:40], fields="theme, statut")
-    if inv.args:
-        if len(inv.args) > 1 or not inv.args[0].isdigit():
-            raise InvalidInput(N_("The page must be a number, for example 2."))
-        page = int(inv.args[0])
+    page = page_number(inv.args)
     return [render.listing(await inv.core.demands.listing(
         inv.actor, inv.place, theme=theme, status=status, page=page))]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
+from typing import TYPE_CHECKING
 
 from bot.core.errors import InvalidInput, MissingFields, PermissionDenied
 from bot.core.i18n import N_, _, translate
@@ -16,7 +17,11 @@ from bot.core.render import faq as render
 from bot.core.render.errors import error as render_error
 from bot.core.render.message import Message, Visibility
 from bot.core.services.faq import Draft
-from bot.textcmd.registry import Command, Handler, Invocation
+from bot.core.types import Actor, Place
+from bot.textcmd.registry import Command, Handler, Invocation, page_number, whole_number
+
+if TYPE_CHECKING:
+    from bot.core.app import Core
 
 DRAFT_KEYS = {
     "slug": ("id",),
@@ -56,10 +61,10 @@ def _slug(inv: Invocation, usage: str) -> str:
 
 
 def _number(word: str) -> int:
-    word = word.lstrip("#")
-    if not word.isdigit():
+    number = whole_number(word.lstrip("#"))
+    if number is None:
         raise InvalidInput(N_("Give the question's number, for example 3."))
-    return int(word)
+    return number
 
 
 async def show(inv: Invocation) -> Sequence[Message]:
@@ -143,11 +148,7 @@ async def alias(inv: Invocation) -> Sequence[Message]:
 
 
 async def questions(inv: Invocation) -> Sequence[Message]:
-    page = 1
-    if inv.args:
-        if len(inv.args) > 1 or not inv.args[0].isdigit():
-            raise InvalidInput(N_("The page must be a number, for example 2."))
-        page = int(inv.args[0])
+    page = page_number(inv.args)
     return [render.queue(await inv.core.faq.queue(inv.actor, inv.place, page))]
 
 
@@ -167,6 +168,27 @@ async def import_files(inv: Invocation) -> Sequence[Message]:
 
 async def stats(inv: Invocation) -> Sequence[Message]:
     return [render.stats(await inv.core.faq.stats(inv.actor, inv.place))]
+
+
+YES = {"oui", "yes", "on", "actif", "active"}
+NO = {"non", "no", "off", "inactif", "inactive"}
+
+
+async def passive(inv: Invocation) -> Sequence[Message]:
+    word = inv.args[0].casefold() if len(inv.args) == 1 else ""
+    if word not in YES | NO:
+        raise InvalidInput(N_("Usage: {usage}"),
+                           usage=f"{inv.prefix}droits passif oui|non")
+    enabled = await inv.core.faq.set_passive(inv.actor, inv.place, word in YES)
+    return [render.passive_changed(enabled)]
+
+
+async def passive_help(core: Core, actor: Actor, place: Place, text: str) -> Message | None:
+    """For adapters, on an ordinary member message: the suggestion to post under it, or
+    None (passive help off in this channel, not a question, no good entry, or this
+    member already had a suggestion within the hour)."""
+    result = await core.faq.passive(actor, place, text)
+    return render.passive(result) if result is not None else None
 
 
 def moderators(handler: Handler) -> Handler:
@@ -228,6 +250,9 @@ def command() -> Command:
                 handler=import_files, moderator=True),
         Command("stats", "stats", N_("use of each entry and the unanswered queue"),
                 handler=stats, moderator=True, aliases=("statistiques",)),
+        Command("passif", "passive", N_("suggest entries for rights questions asked in this "
+                                        "channel, or stop"),
+                usage_fr="oui|non", usage_en="yes|no", handler=passive, moderator=True),
     ]
     for child in group.children:
         if child.moderator and child.handler is not None:

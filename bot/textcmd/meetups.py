@@ -9,7 +9,7 @@ from bot.core.i18n import N_
 from bot.core.render import meetups as render
 from bot.core.render.message import Message
 from bot.core.services.meetups import MeetupDraft
-from bot.textcmd.registry import Command, Handler, Invocation
+from bot.textcmd.registry import Command, Handler, Invocation, whole_number
 
 KEYS = {
     "title": ("titre", "title"),
@@ -27,9 +27,10 @@ KEYS = {
 
 
 def _number(inv: Invocation, usage: str) -> int:
-    if not inv.args or not inv.args[0].lstrip("#").isdigit():
+    number = whole_number(inv.args[0].lstrip("#")) if inv.args else None
+    if number is None:
         raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return int(inv.args[0].lstrip("#"))
+    return number
 
 
 def _draft(inv: Invocation) -> MeetupDraft:
@@ -42,10 +43,9 @@ def _draft(inv: Invocation) -> MeetupDraft:
         values[field] = value
     capacity = None
     if values.get("capacity"):
-        text = values["capacity"].strip()
-        if not text.lstrip("-").isdigit():
+        capacity = whole_number(values["capacity"].strip(), signed=True)
+        if capacity is None:
             raise InvalidInput(N_("The capacity must be at least 1 (or leave it out)."))
-        capacity = int(text)
     reminders = None
     if values.get("reminders"):
         try:

@@ -10,9 +10,11 @@ from bot.core.i18n import N_
 from bot.core.render import polls as render
 from bot.core.render.message import Message
 from bot.core.services.polls import BALLOT_MESSAGES, EXAMPLES, PollDraft, parse_ballot
-from bot.textcmd.registry import Command, Invocation
+from bot.textcmd.registry import Command, Invocation, whole_number
 from bot.textcmd.tribune import parse_bool
 
+MAX_LEVEL = 100  # Matrix power levels
+ROLE_LIMIT = 64  # the longest role id a poll keeps
 CREATE_KEYS = {
     "title": ("titre", "title"),
     "method": ("methode", "method"),
@@ -30,9 +32,10 @@ CREATE_KEYS = {
 
 
 def _number(inv: Invocation, usage: str) -> int:
-    if not inv.args or not inv.args[0].lstrip("#").isdigit():
+    number = whole_number(inv.args[0].lstrip("#")) if inv.args else None
+    if number is None:
         raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return int(inv.args[0].lstrip("#"))
+    return number
 
 
 def _draft(inv: Invocation) -> PollDraft:
@@ -48,9 +51,10 @@ def _draft(inv: Invocation) -> PollDraft:
         word = word.strip().lstrip("#")
         if not word:
             continue
-        if not word.isdigit():
+        number = whole_number(word)
+        if number is None:
             raise InvalidInput(N_("Give the demand's number, for example 12."))
-        proposals.append(int(word))
+        proposals.append(number)
     eligibility, role = "everyone", None
     eligible = values.get("eligible", "tous").strip()
     if eligible.casefold() in ("signataires", "signatories"):
@@ -58,14 +62,24 @@ def _draft(inv: Invocation) -> PollDraft:
     elif eligible.casefold().startswith(("role:", "rôle:", "niveau:", "level:")):
         eligibility = "role"
         kind, _sep, value = eligible.partition(":")
-        role = f"level:{value}" if kind.casefold() in ("niveau", "level") else value
+        value = value.strip()
+        if kind.casefold() in ("niveau", "level"):
+            level = whole_number(value)
+            if level is None or level > MAX_LEVEL:
+                raise InvalidInput(N_("A power level is a number from 0 to 100."))
+            role = f"level:{level}"
+        elif not value or len(value) > ROLE_LIMIT:
+            raise InvalidInput(N_("Eligibility is everyone, signatories or a role."))
+        else:
+            role = value
     elif eligible.casefold() not in ("tous", "everyone", "all"):
         raise InvalidInput(N_("Eligibility is everyone, signatories or a role."))
     results = values.get("results", "fin").casefold()
     if results not in ("fin", "end", "direct", "live"):
         raise InvalidInput(N_("Results are shown at the end (fin) or live (direct)."))
     maximum = values.get("max")
-    if maximum is not None and not maximum.isdigit():
+    max_choices = whole_number(maximum) if maximum else None
+    if maximum is not None and max_choices is None:
         raise InvalidInput(N_("The maximum number of choices must be from 1 to {max}."), max=20)
     return PollDraft(
         title=values.get("title"),
@@ -81,7 +95,7 @@ def _draft(inv: Invocation) -> PollDraft:
         secret=parse_bool("secret", values["secret"]) if "secret" in values else True,
         live_results=results in ("direct", "live"),
         receipts=parse_bool("recus", values["receipts"]) if "receipts" in values else False,
-        max_choices=int(maximum) if maximum else None,
+        max_choices=max_choices,
     )
 
 

@@ -15,7 +15,7 @@ from bot.core.app import Core
 from bot.core.errors import InvalidInput
 from bot.core.i18n import N_, _, current_locale, localize
 from bot.core.render.message import Message
-from bot.core.text import fold
+from bot.core.text import fold, valid_text
 from bot.core.types import Actor, Place
 
 
@@ -73,6 +73,33 @@ class UnknownCommandNoSuggestion(InvalidInput):
 
 
 _CLOSING = {'"': '"', "“": "”", "«": "»", "„": "“"}
+# Numbers members type (poll, demand and meetup numbers, pages, levels, days) have at
+# most this many digits, so that every one fits a database integer.
+NUMBER_DIGITS = 9
+
+
+def page_number(args: Sequence[str]) -> int:
+    """The page a listing command asks for: 1 without argument, else its number."""
+    if not args:
+        return 1
+    page = whole_number(args[0]) if len(args) == 1 else None
+    if page is None:
+        raise InvalidInput(N_("The page must be a number, for example 2."))
+    return page
+
+
+def whole_number(word: str, *, signed: bool = False) -> int | None:
+    """``word`` as a whole number, or None when it is not one.
+
+    Only ASCII digits count: ``"²"`` or ``"١٢"`` are digits to ``str.isdigit`` but not
+    numbers a member means (``int("²")`` even fails).
+    """
+    sign = 1
+    if signed and word.startswith("-"):
+        sign, word = -1, word[1:]
+    if not word or len(word) > NUMBER_DIGITS or not (word.isascii() and word.isdigit()):
+        return None
+    return sign * int(word)
 
 
 def split_words(text: str) -> list[str]:
@@ -184,6 +211,7 @@ class Registry:
         self, core: Core, actor: Actor, place: Place, text: str
     ) -> Sequence[Message]:
         """Run one command line (without prefix). Raises DomainError on bad input."""
+        text = valid_text(text)
         words = split_words(text)
         if not words:
             raise UnknownCommandNoSuggestion(word="", help=self.prefix + "aide")

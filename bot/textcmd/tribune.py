@@ -10,7 +10,7 @@ from bot.core.render import tribune as render
 from bot.core.render.errors import error as render_error
 from bot.core.render.message import Message, Visibility
 from bot.core.services.tribune import SignatureForm
-from bot.textcmd.registry import Command, Invocation
+from bot.textcmd.registry import Command, Invocation, page_number
 
 # Accepted option keys (folded) for each form field.
 SIGN_KEYS: dict[str, tuple[str, ...]] = {
@@ -124,11 +124,7 @@ async def withdraw(inv: Invocation) -> Sequence[Message]:
 
 
 async def signatories(inv: Invocation) -> Sequence[Message]:
-    page = 1
-    if inv.args:
-        if len(inv.args) > 1 or not inv.args[0].isdigit():
-            raise InvalidInput(N_("The page must be a number, for example 2."))
-        page = int(inv.args[0])
+    page = page_number(inv.args)
     return [render.signatories(await inv.core.tribune.signatories(inv.actor, inv.place, page))]
 
 

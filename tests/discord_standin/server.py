@@ -56,6 +56,8 @@ SUPPRESS_NOTIFICATIONS = 1 << 12
 _SETTABLE_FLAGS = EPHEMERAL | SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
+GUILD_MESSAGES_INTENT = 1 << 9
+DIRECT_MESSAGES_INTENT = 1 << 12
 MESSAGE_CONTENT_INTENT = 1 << 15
 _COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
 
@@ -317,15 +319,16 @@ class DiscordStandIn:
     async def dispatch(
         self,
         event: str,
-        data: dict[str, Any] | Callable[[GatewaySession], dict[str, Any]],
+        data: dict[str, Any] | Callable[[GatewaySession], dict[str, Any] | None],
         *,
         wait_ready: bool = True,
         timeout: float | None = None,
     ) -> list[int]:
         """Send a DISPATCH (op 0) event to every live session; returns the sequence numbers used.
 
-        ``data`` may be a function of the session (e.g. to honour its intents). Events for a session
-        whose socket is momentarily closed are kept and replayed on RESUME.
+        ``data`` may be a function of the session (e.g. to honour its intents); when it returns
+        None, that session does not get the event. Events for a session whose socket is
+        momentarily closed are kept and replayed on RESUME.
         """
         if wait_ready:
             await self.wait_ready(timeout)
@@ -336,6 +339,8 @@ class DiscordStandIn:
                 for p_event, p_data in pending:
                     await self._send_dispatch(session, p_event, p_data)
                 payload = data(session) if callable(data) else data
+                if payload is None:
+                    continue
                 seqs.append(await self._send_dispatch(session, event, payload))
         return seqs
 
@@ -1757,7 +1762,13 @@ class DiscordStandIn:
     async def post_as(
         self, user: UserRef, channel: ChannelRef, content: str, **fields: Any
     ) -> StoredMessage:
-        """A user posts a message in a channel (MESSAGE_CREATE is dispatched to the bot)."""
+        """A user posts a message in a channel (MESSAGE_CREATE is dispatched to the bot).
+
+        As on Discord, only sessions with the GUILD_MESSAGES intent (DIRECT_MESSAGES in a DM)
+        get the event, and its text only with MESSAGE_CONTENT (or in a DM, or when the bot is
+        mentioned). ``fields`` go in the body as a client would send them (``embeds``,
+        ``message_reference``...).
+        """
         uid = _id_of(user)
         author = self.world.users[uid]
         chan = channel if isinstance(channel, FakeChannel) else self.world.find_channel(channel)
@@ -1768,7 +1779,10 @@ class DiscordStandIn:
         full = self._gateway_message(stored)
         mentioned = any(int(u["id"]) == self.bot_user.id for u in full.get("mentions") or [])
 
-        def for_session(session: GatewaySession) -> dict[str, Any]:
+        def for_session(session: GatewaySession) -> dict[str, Any] | None:
+            needed = DIRECT_MESSAGES_INTENT if chan.is_dm else GUILD_MESSAGES_INTENT
+            if not session.intents & needed:
+                return None
             # without the MESSAGE_CONTENT intent Discord blanks these (except DMs and mentions)
             if session.intents & MESSAGE_CONTENT_INTENT or chan.is_dm or mentioned:
                 return full

@@ -85,6 +85,11 @@ class BotProcess:
 data_dir = "{self.data_dir}"
 log_level = "INFO"
 
+[limits]
+demand_cooldown = 0
+aid_post_cooldown = 0
+meetup_cooldown = 0
+
 [discord]
 token = "x"
 api_base = "{self.standin.api_base}"

@@ -1,15 +1,16 @@
 """Mutual aid on Discord, end to end: a member declares skills, another posts a
-matching request through the form (public post, discussion thread), the first
-is told by direct message and offers help, an exchange of two hours is recorded
-and confirmed with the button of a direct message, balances show +2 and -2 and
-the request is closed. Bad input is refused with a clear message and nothing
-is written."""
+matching request through the form (public post, discussion thread) and changes
+it with the "Edit" button (the post and its thread follow), the first is told by
+direct message and offers help, an exchange of two hours is recorded and
+confirmed with the button of a direct message, balances show +2 and -2 and the
+request is closed. Bad input is refused with a clear message and nothing is
+written."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.discord_standin import FakeMember, InteractionRecord, StoredMessage
+from tests.discord_standin import FakeMember, InteractionRecord, RecordedRequest, StoredMessage
 from tests.e2e_discord.harness import Tribune, database_rows, fr
 
 AID_TABLES = ("aid_posts", "skill_profiles", "exchanges", "ledger_entries", "aid_notifications")
@@ -40,6 +41,20 @@ async def settled(scene: Tribune) -> None:
     await scene.log_contains("connected to Discord as")
 
 
+def thread_renames(scene: Tribune) -> None:
+    """Serve ``PATCH /channels/{id}`` for the guild's threads (a rename)."""
+    threads = scene.env.guild.threads
+
+    async def edit_channel(request: RecordedRequest, channel_id: str) -> tuple[int, Any]:
+        thread = threads.get(int(channel_id))
+        if thread is None:
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        thread.name = str(request.body.get("name") or thread.name)
+        return 200, thread.payload()
+
+    scene.standin.add_route("PATCH", "/channels/{channel_id}", edit_channel)
+
+
 def balance_line(hours: str) -> str:
     return fr("Balance: {hours}", hours=fr("{hours} h", hours=hours))
 
@@ -68,7 +83,7 @@ async def test_skills_request_help_exchange_and_balances(tribune: Tribune) -> No
     assert not public.ephemeral, created.describe()
     assert f"#1 · {fr('Request')} · Ben" in public.text
     assert "Relire ma page de vente" in public.text and "lancement" in public.text
-    assert public.custom_ids() == ["aid:help:1"]
+    assert public.custom_ids() == ["aid:help:1", "aid:edit:1"]
     said = await scene.env.followup(created)
     assert said.ephemeral
     assert fr("Posted. Members whose skills match are told privately.") in said.text
@@ -77,6 +92,30 @@ async def test_skills_request_help_exchange_and_balances(tribune: Tribune) -> No
     thread = await scene.standin.wait_until(
         lambda: scene.env.guild.threads.get(public.id), describe="the post's thread")
     assert thread.name == "#1 · marketing"
+
+    # Ben changes his post with the "Edit" button: the form opens filled in. Ana may not.
+    refused = await scene.click(public, "aid:edit:1", ana)
+    assert refused.ephemeral and fr("Only the author of this post or a moderator can "
+                                    "change it.") in refused.text
+    opened = await scene.env.click(public, "aid:edit:1", user=ben)
+    form = await scene.env.modal(opened)
+    assert form["custom_id"] == "aid:edit-form:1"
+    assert {c["component"]["custom_id"]: c["component"].get("value")
+            for c in form["components"]} == {
+        "skills": "marketing", "description": "Relire ma page de vente avant le lancement.",
+        "where": "Lyon", "hours": "2", "tags": "lancement"}
+    thread_renames(scene)
+    edited = await scene.env.answer(await scene.env.submit_modal(opened, {
+        "skills": "marketing, étude de marché", "tags": "",
+        "description": "Relire ma page de vente et mon devis avant le lancement."}))
+    assert edited.ephemeral and fr("The post has been updated.") in edited.text
+    await scene.standin.wait_until(lambda: "et mon devis" in public.text,
+                                   timeout=REFRESH_TIMEOUT,
+                                   describe=lambda: f"the post edited: {public!r}")
+    assert "étude de marché" in public.text and fr("Tags") not in public.text
+    assert public.custom_ids() == ["aid:help:1", "aid:edit:1"]
+    await scene.standin.wait_until(lambda: thread.name == "#1 · marketing, étude de marché",
+                                   describe=lambda: f"the thread renamed: {thread.name}")
 
     # Ana is told privately, with the button; she offers help from there.
     matched = await scene.env.dm(ana, fr("A request matches your skills"))

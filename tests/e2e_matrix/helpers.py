@@ -46,12 +46,16 @@ Rows = dict[str, list[dict[str, Any]]]
 class BotProcess:
     """``python -m bot run`` with its own config, data directory and Matrix account."""
 
-    def __init__(self, synapse: SynapseServer, workdir: Path) -> None:
+    def __init__(self, synapse: SynapseServer, workdir: Path, *, database_url: str = "",
+                 user_id: str | None = None) -> None:
+        """``user_id``: the Matrix account of another bot process (a standby of the same
+        deployment); by default a new account."""
         self.synapse = synapse
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
-        localpart = unique_localpart("bot")
-        self.user_id, _token = synapse.register_user(localpart, PASSWORD)
+        if user_id is None:
+            user_id, _token = synapse.register_user(unique_localpart("bot"), PASSWORD)
+        self.user_id = user_id
         self.config = workdir / "config.toml"
         self.config.write_text(
             "\n".join([
@@ -59,7 +63,11 @@ class BotProcess:
                 f'data_dir = "{workdir / "data"}"',
                 'log_level = "INFO"',
                 "[database]",
-                'url = ""',
+                f'url = "{database_url}"',
+                "[limits]",
+                "demand_cooldown = 0",
+                "aid_post_cooldown = 0",
+                "meetup_cooldown = 0",
                 "[matrix]",
                 f'homeserver = "{synapse.base_url}"',
                 f'user_id = "{self.user_id}"',
@@ -73,8 +81,8 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self._log_offset = 0
 
-    def start(self, *, within: float = 40.0) -> None:
-        """Start the bot and wait until its sync loop runs."""
+    def start(self, *, within: float = 40.0, ready_line: str = READY_LINE) -> None:
+        """Start the bot and wait until its sync loop runs (or ``ready_line`` is logged)."""
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         with self.log_path.open("ab") as log:
@@ -84,7 +92,7 @@ class BotProcess:
                 stderr=subprocess.STDOUT, env=env,
             )
         deadline = time.monotonic() + within
-        while READY_LINE not in self.log(since_start=True):
+        while ready_line not in self.log(since_start=True):
             if self.process.poll() is not None:
                 raise AssertionError(f"the bot exited at start:\n{self.log()}")
             if time.monotonic() > deadline:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,9 @@ def _skills(keys: tuple[str, ...]) -> str:
     return ", ".join(skill_label(key) for key in keys)
 
 
-def post(info: PostInfo) -> Message:
+def post(info: PostInfo, *, edit: bool | None = None) -> Message:
+    """A post; an open one offers "I can help" to others on requests, and "Edit" to
+    its author (or to everyone with ``edit=True``: the service checks who may)."""
     kind = _("Request") if info.kind == "request" else _("Offer")
     fields = [
         Field(_("Skills"), _skills(info.skills)),
@@ -33,16 +36,20 @@ def post(info: PostInfo) -> Message:
         fields.append(Field(_("Expected time"), _hours(info.hours), inline=True))
     if info.tags:
         fields.append(Field(_("Tags"), escape(info.tags)))
-    actions = ()
+    actions: list[Action] = []
     if info.status == "open" and info.kind == "request" and not info.mine:
-        actions = (Action(f"aid:help:{info.id}", _("I can help"),
-                          command=translate("!aid help {number}", number=info.id),
-                          style="success"),)
+        actions.append(Action(f"aid:help:{info.id}", _("I can help"),
+                              command=translate("!aid help {number}", number=info.id),
+                              style="success"))
+    if info.status == "open" and (info.mine if edit is None else edit):
+        actions.append(Action(f"aid:edit:{info.id}", _("Edit"),
+                              command=translate("!aid edit {number}", number=info.id),
+                              style="secondary"))
     lines = [escape(info.description)]
     if info.status != "open":
         lines.insert(0, "**" + _("Closed.") + "**")
     return Message(title=f"#{info.id} · {kind} · {escape(info.author)}", lines=tuple(lines),
-                   fields=tuple(fields), actions=actions,
+                   fields=tuple(fields), actions=tuple(actions),
                    footer=translate("Open until {when}",
                                     when=format_when(info.expires_at, info.timezone))
                    if info.status == "open" else "")
@@ -72,7 +79,8 @@ def skills_list() -> Message:
 
 
 def match(info: PostInfo) -> Message:
-    base = post(info)
+    # Sent to someone who may help, never to the author: "I can help" always shows.
+    base = post(dataclasses.replace(info, mine=False))
     return Message(title=_("A request matches your skills") + " · " + base.title,
                    lines=base.lines, fields=base.fields, actions=base.actions,
                    footer=_("To stop these messages: !aid profile notify=no"))

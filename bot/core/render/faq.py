@@ -97,6 +97,27 @@ def intro(suggestion: str | None = None) -> Message:
     return Message(title=_("Rights FAQ"), lines=tuple(lines))
 
 
+def passive(result: SearchResult) -> Message:
+    """A discreet suggestion under a member's message that looks like a rights question."""
+    assert result.best is not None
+    info = result.best
+    return Message(
+        lines=(translate("This may help: **{title}**", title=escape(info.title)),),
+        actions=(Action(f"faq:show:{info.slug}", _("Read the answer"),
+                        command=translate("!rights show {id}", id=info.slug),
+                        style="secondary"),),
+    )
+
+
+def passive_changed(enabled: bool) -> Message:
+    if enabled:
+        line = _("Passive help is on in this channel: a message that looks like a rights "
+                 "question gets one suggestion, at most once per member per hour.")
+    else:
+        line = _("Passive help is off in this channel.")
+    return Message(lines=(line,), tone=Tone.SUCCESS)
+
+
 def feedback(result: FeedbackResult) -> Message:
     lines = [_("Thank you, your opinion is recorded.")]
     if result.queued:

@@ -5,13 +5,19 @@ person who gave the time and -H for the one who received it, so the ledger
 always sums to zero. Entries are never changed; a correction is a new exchange
 in the other direction. An exchange recorded by one side counts only once the
 other side confirms it.
+
+Posts can be changed while open, by their author or a moderator: blank fields
+keep their value, and "-" removes the city (the post becomes remote), the
+expected hours or the tags.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +26,7 @@ from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.notice import Notice
 from bot.core.scheduler import cancel, schedule
-from bot.core.services import audit
+from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
     Scope,
     ensure_collective,
@@ -53,6 +59,9 @@ DESCRIPTION_LIMIT = 1500
 TAGS_LIMIT = 300
 NOTE_LIMIT = 300
 MAX_HOURS = Decimal(24)
+CITY_LIMIT = 120
+CLEAR = "-"  # when editing: remove the city, the expected hours or the tags
+REMOTE_WORDS = frozenset({"distance", "a distance", "en ligne", "remote"})
 CATEGORIES = {
     "coaching": N_("coaching"),
     "exchange": N_("service exchange"),
@@ -89,13 +98,59 @@ def parse_hours(text: str | float | Decimal | None) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class PostDraft:
-    kind: str  # request or offer
+    kind: str = ""  # request or offer (a post keeps its kind when edited)
     category: str | None = None
     skills: str | None = None
     tags: str | None = None
     description: str | None = None
     city: str | None = None  # None or "distance" means remote
     hours: str | None = None
+
+
+def _given(value: str | None) -> bool:
+    return value is not None and value.strip() != ""
+
+
+def _cleared(value: str | None) -> bool:
+    return value is not None and value.strip() == CLEAR
+
+
+def post_fields(draft: PostDraft, *, editing: bool = False) -> dict[str, Any]:
+    """The columns of a post ``draft`` sets, checked. When ``editing``, blank fields
+    are left out (they keep their value) and :data:`CLEAR` empties the city, the
+    hours or the tags."""
+    fields: dict[str, Any] = {}
+    if not editing or _given(draft.category):
+        fields["category"] = parse_category(draft.category or "conseil")
+    if not editing or _given(draft.skills):
+        skills = parse_skills(draft.skills)
+        if not skills:
+            raise InvalidInput(N_("Name at least one skill, for example {example}."),
+                               example="competences=marketing")
+        fields["skills"] = ",".join(skills)
+    if not editing or _given(draft.description):
+        description = clean_block(draft.description)
+        if not description:
+            raise InvalidInput(N_("Describe what you need or offer (description=\"…\")."))
+        fields["description"] = description
+    if not editing or _given(draft.tags):
+        fields["tags"] = "" if editing and _cleared(draft.tags) else clean_line(draft.tags)
+    for label, key, limit in ((N_("description"), "description", DESCRIPTION_LIMIT),
+                              (N_("tags"), "tags", TAGS_LIMIT)):
+        length = len(fields.get(key, ""))
+        if length > limit:
+            raise InvalidInput(
+                N_("The {field} is too long: {limit} characters at most "
+                   "(you sent {length})."), field=label, limit=limit, length=length)
+    if not editing or _given(draft.city):
+        city = "" if editing and _cleared(draft.city) else clean_line(draft.city)
+        remote = not city or fold(city) in REMOTE_WORDS
+        fields["remote"] = remote
+        fields["city"] = None if remote else city[:CITY_LIMIT]
+    if not editing or _given(draft.hours):
+        cleared = not draft.hours or (editing and _cleared(draft.hours))
+        fields["hours"] = None if cleared else float(parse_hours(draft.hours))
+    return fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +233,12 @@ class DigestAnnouncement:
 class AidService:
     def __init__(self, db: Database, *, expiry_days: int = 30, notifications_per_day: int = 3,
                  balance_limit: float = 20, default_locale: str = "fr",
-                 default_timezone: str = "Europe/Paris") -> None:
+                 default_timezone: str = "Europe/Paris", cooldown: float = 0) -> None:
         self.db = db
         self.expiry = timedelta(days=expiry_days)
         self.per_day = notifications_per_day
         self.limit = Decimal(str(balance_limit))
+        self.cooldown = cooldown  # seconds between two posts by one member
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
 
     async def _scope(self, session: AsyncSession, place: Place) -> tuple[Collective, Scope]:
@@ -203,6 +259,21 @@ class AidService:
             Member.person_id == person_id).order_by(Member.id).limit(1))
         return name or "—"
 
+    @staticmethod
+    async def _names(session: AsyncSession,
+                     person_ids: Iterable[int | None]) -> dict[int | None, str]:
+        """The names of several persons in one query (as :meth:`_name`; missing ones are
+        left out: read them with ``.get(person, "—")``)."""
+        wanted = {person for person in person_ids if person is not None}
+        names: dict[int | None, str] = {}
+        if wanted:
+            rows = await session.execute(select(Member.person_id, Member.display_name)
+                                         .where(Member.person_id.in_(wanted))
+                                         .order_by(Member.id))
+            for person, name in rows:
+                names.setdefault(person, name or "—")
+        return names
+
     async def _info(self, session: AsyncSession, post: AidPost,
                     person_id: int | None) -> PostInfo:
         home = await session.get(Collective, post.collective_id)
@@ -219,7 +290,7 @@ class AidService:
                           city: str | None = None, notify: bool | None = None) -> Profile:
         keys = parse_skills(skills) if skills is not None else None
         async with self.db.transaction() as session:
-            collective, _scope = await self._scope(session, place)
+            collective = await ensure_collective(session, place, **self.defaults)
             member = await ensure_member(session, actor, collective)
             profile = await session.scalar(select(SkillProfile).where(
                 SkillProfile.person_id == member.person_id))
@@ -253,33 +324,17 @@ class AidService:
         """A request (members with matching skills are told) or an offer."""
         if draft.kind not in ("request", "offer"):
             raise InvalidInput(N_("A post is a request or an offer."))
-        category = parse_category(draft.category or "conseil")
-        skills = parse_skills(draft.skills)
-        if not skills:
-            raise InvalidInput(N_("Name at least one skill, for example {example}."),
-                               example="competences=marketing")
-        description = clean_block(draft.description)
-        if not description:
-            raise InvalidInput(N_("Describe what you need or offer (description=\"…\")."))
-        tags = clean_line(draft.tags)
-        for label, value, limit in ((N_("description"), description, DESCRIPTION_LIMIT),
-                                    (N_("tags"), tags, TAGS_LIMIT)):
-            if len(value) > limit:
-                raise InvalidInput(
-                    N_("The {field} is too long: {limit} characters at most "
-                       "(you sent {length})."), field=label, limit=limit, length=len(value))
-        city = clean_line(draft.city)
-        remote = not city or fold(city) in {"distance", "a distance", "en ligne", "remote"}
-        hours = float(parse_hours(draft.hours)) if draft.hours else None
+        fields = post_fields(draft)
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
             member = await ensure_member(session, actor, collective)
+            if not actor.is_moderator:
+                await cooldown.check(session, AidPost.created_at, AidPost.person_id,
+                                     member.person_id, self.cooldown)
             now = utcnow()
             post = AidPost(collective_id=collective.id, person_id=member.person_id,
-                           kind=draft.kind, category=category, skills=",".join(skills),
-                           tags=tags, description=description, remote=remote,
-                           city=None if remote else city[:120], hours=hours,
-                           expires_at=now + self.expiry, created_at=now, updated_at=now)
+                           kind=draft.kind, expires_at=now + self.expiry, created_at=now,
+                           updated_at=now, **fields)
             session.add(post)
             await session.flush()
             await self._plan(session, post)
@@ -288,6 +343,46 @@ class AidService:
             if post.kind == "request":
                 notices = await self._match(session, scope, post, info, collective.locale)
             return PostCreated(info, notices)
+
+    async def _editable(self, session: AsyncSession, actor: Actor, scope: Scope,
+                        number: int) -> tuple[AidPost, Member | None]:
+        """Post ``number`` and the actor's member row, if the actor may change it."""
+        member = await find_member(session, actor)
+        post = await self._get(session, scope, number)
+        mine = member is not None and member.person_id == post.person_id
+        if not (mine or actor.is_moderator):
+            raise PermissionDenied(N_("Only the author of this post or a moderator can "
+                                      "change it."))
+        if post.status != "open":
+            raise InvalidInput(N_("This post is no longer open."))
+        return post, member
+
+    async def editable(self, actor: Actor, place: Place, number: int) -> PostInfo:
+        """Post ``number`` as it stands, when the actor may change it (to fill a form)."""
+        async with self.db.transaction() as session:
+            _collective, scope = await self._scope(session, place)
+            post, member = await self._editable(session, actor, scope, number)
+            return await self._info(session, post, member.person_id if member else None)
+
+    async def edit_post(self, actor: Actor, place: Place, number: int,
+                        draft: PostDraft) -> PostInfo:
+        """Change an open post (its author or a moderator). Fields left blank keep their
+        value, :data:`CLEAR` removes the city, hours or tags; the kind never changes."""
+        async with self.db.transaction() as session:
+            collective, scope = await self._scope(session, place)
+            post, member = await self._editable(session, actor, scope, number)
+            fields = post_fields(draft, editing=True)
+            if not fields:
+                raise InvalidInput(N_("Nothing to change: give at least one field, for "
+                                      "example {example}."), example='description="…"')
+            for name, value in fields.items():
+                setattr(post, name, value)
+            post.updated_at = utcnow()
+            if member is None or member.person_id != post.person_id:
+                await audit.record(session, actor, await ensure_member(session, actor),
+                                   collective, "aid.edit", str(number))
+            await session.flush()
+            return await self._info(session, post, member.person_id if member else None)
 
     async def _plan(self, session: AsyncSession, post: AidPost) -> None:
         await schedule(session, EXPIRY_REMINDER_JOB, post.expires_at - timedelta(days=2),
@@ -432,8 +527,9 @@ class AidService:
             )
             session.add(exchange)
             await session.flush()
-            info = await self._exchange_info(session, exchange, member.person_id)
-            theirs = await self._exchange_info(session, exchange, counterpart.person_id)
+            names = await self._names(session, (exchange.giver_id, exchange.receiver_id))
+            info = await self._exchange_info(session, exchange, member.person_id, names)
+            theirs = await self._exchange_info(session, exchange, counterpart.person_id, names)
             others = await session.scalars(select(Member).where(
                 Member.person_id == counterpart.person_id).order_by(Member.id))
             notices = tuple(Notice(m.platform, m.user_id, collective.locale, "aid.confirm",
@@ -445,7 +541,7 @@ class AidService:
         """The other side confirms (or declines) an exchange; confirming writes the
         two ledger entries."""
         async with self.db.transaction() as session:
-            collective, _scope = await self._scope(session, place)
+            collective = await ensure_collective(session, place, **self.defaults)
             member = await ensure_member(session, actor, collective)
             exchange = await session.get(Exchange, number, with_for_update=True)
             if exchange is None:
@@ -456,6 +552,8 @@ class AidService:
                                           "it."))
             if exchange.status != "pending":
                 raise InvalidInput(N_("This exchange was already answered."))
+            parties_in_order = (exchange.giver_id, exchange.receiver_id)
+            names = await self._names(session, parties_in_order)
             exchange.status = "confirmed" if accept else "declined"
             flagged: list[str] = []
             if accept:
@@ -467,10 +565,11 @@ class AidService:
                                 amount=-exchange.hours),
                 ])
                 await session.flush()
-                for person_id in (exchange.giver_id, exchange.receiver_id):
-                    balance = await self._balance(session, person_id)
+                balances = await self._balances(session, parties_in_order)
+                for person_id in parties_in_order:
+                    balance = balances.get(person_id, Decimal(0))
                     if abs(balance) > self.limit:
-                        name = await self._name(session, person_id)
+                        name = names.get(person_id, "—")
                         flagged.append(name)
                         await audit.record(session, actor, member, collective,
                                            "aid.balance-flag", f"{name}: {balance} h")
@@ -481,7 +580,7 @@ class AidService:
                     post.updated_at = utcnow()
                     for job in (EXPIRE_JOB, EXPIRY_REMINDER_JOB):
                         await cancel(session, f"{job}:{post.id}")
-            info = await self._exchange_info(session, exchange, member.person_id)
+            info = await self._exchange_info(session, exchange, member.person_id, names)
             recorders = await session.scalars(select(Member).where(
                 Member.person_id == exchange.recorded_by_id).order_by(Member.id))
             notices = tuple(Notice(m.platform, m.user_id, collective.locale, "aid.answered",
@@ -489,16 +588,23 @@ class AidService:
             return ExchangeResult(info, notices, tuple(flagged))
 
     @staticmethod
-    async def _balance(session: AsyncSession, person_id: int | None) -> Decimal:
-        total = await session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                                     .where(LedgerEntry.person_id == person_id))
-        return Decimal(str(total))
+    async def _balances(session: AsyncSession,
+                        person_ids: Iterable[int | None]) -> dict[int, Decimal]:
+        """The balance of each person who has ledger entries, in one query."""
+        rows = await session.execute(
+            select(LedgerEntry.person_id, func.sum(LedgerEntry.amount))
+            .where(LedgerEntry.person_id.in_([p for p in person_ids if p is not None]))
+            .group_by(LedgerEntry.person_id))
+        return {person: Decimal(str(total)) for person, total in rows}
 
     async def _exchange_info(self, session: AsyncSession, exchange: Exchange,
-                             person_id: int | None) -> ExchangeInfo:
+                             person_id: int | None,
+                             names: dict[int | None, str] | None = None) -> ExchangeInfo:
+        if names is None:
+            names = await self._names(session, (exchange.giver_id, exchange.receiver_id))
         return ExchangeInfo(
-            exchange.id, await self._name(session, exchange.giver_id),
-            await self._name(session, exchange.receiver_id), Decimal(str(exchange.hours)),
+            exchange.id, names.get(exchange.giver_id, "—"),
+            names.get(exchange.receiver_id, "—"), Decimal(str(exchange.hours)),
             exchange.category, exchange.status, exchange.post_id, exchange.created_at,
             exchange.status == "pending" and person_id is not None
             and person_id in (exchange.giver_id, exchange.receiver_id)
@@ -521,7 +627,9 @@ class AidService:
                 select(Exchange).where((Exchange.giver_id == person)
                                        | (Exchange.receiver_id == person))
                 .order_by(Exchange.id.desc()).limit(20)))
-            infos = [await self._exchange_info(session, e, person) for e in rows]
+            names = await self._names(session, [p for e in rows
+                                                for p in (e.giver_id, e.receiver_id)])
+            infos = [await self._exchange_info(session, e, person, names) for e in rows]
             return Balance(
                 Decimal(str(given)) + Decimal(str(received)), Decimal(str(given)),
                 -Decimal(str(received)),
@@ -538,9 +646,10 @@ class AidService:
                 select(LedgerEntry.person_id, func.sum(LedgerEntry.amount))
                 .where(LedgerEntry.person_id.is_not(None))
                 .group_by(LedgerEntry.person_id))).all()
-            return tuple(
-                (await self._name(session, person), Decimal(str(total)))
-                for person, total in rows if abs(Decimal(str(total))) > self.limit)
+            beyond = [(person, Decimal(str(total))) for person, total in rows
+                      if abs(Decimal(str(total))) > self.limit]
+            names = await self._names(session, [person for person, _total in beyond])
+            return tuple((names.get(person, "—"), total) for person, total in beyond)
 
     # -- jobs -----------------------------------------------------------------------
 

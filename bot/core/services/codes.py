@@ -39,29 +39,32 @@ def code_hash(code: str) -> str:
     return hashlib.sha256(normalize(code).encode()).hexdigest()
 
 
-async def check_failures(session: AsyncSession, member: Member) -> None:
-    """Refuse when the member has failed too often recently."""
+async def check_failures(session: AsyncSession, member: Member,
+                         limit: int = MAX_FAILURES) -> None:
+    """Refuse when the member has failed ``limit`` times in the last ten minutes."""
     since = utcnow() - FAILURE_WINDOW
     failures = await session.scalar(
         select(func.count()).select_from(LinkAttempt).where(
             LinkAttempt.member_id == member.id, LinkAttempt.at >= since
         )
     )
-    if (failures or 0) >= MAX_FAILURES:
+    if (failures or 0) >= limit:
         raise RateLimited(
             N_("Too many wrong codes: wait {minutes} minutes before trying again."),
             minutes=int(FAILURE_WINDOW.total_seconds() // 60),
         )
 
 
-async def check_issued(session: AsyncSession, member: Member, kind: str) -> None:
+async def check_issued(session: AsyncSession, member: Member, kind: str,
+                       limit: int = MAX_ISSUED) -> None:
+    """Refuse when the member was given ``limit`` codes of ``kind`` in the last hour."""
     since = utcnow() - ISSUE_WINDOW
     issued = await session.scalar(
         select(func.count()).select_from(LinkCode).where(
             LinkCode.member_id == member.id, LinkCode.kind == kind, LinkCode.created_at >= since
         )
     )
-    if (issued or 0) >= MAX_ISSUED:
+    if (issued or 0) >= limit:
         raise RateLimited(
             N_("You asked for too many codes: wait an hour, or use the last one you received.")
         )

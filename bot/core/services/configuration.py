@@ -8,11 +8,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.dates import known_zone
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.i18n import LOCALES, N_
 from bot.core.services import audit
@@ -175,15 +175,14 @@ class ConfigurationService:
                                   lambda s, c: setattr(c, "locale", locale))
 
     async def set_timezone(self, actor: Actor, place: Place, timezone: str) -> Changed:
-        timezone = timezone.strip()
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        known = known_zone(timezone)
+        if known is None:
             raise InvalidInput(
                 N_("Unknown time zone “{value}”. Use a name such as Europe/Paris or "
                    "America/Martinique."),
-                value=timezone[:60],
-            ) from None
+                value=timezone.strip()[:60],
+            )
+        timezone = known
         return await self._change(actor, place, "timezone", timezone,
                                   lambda s, c: setattr(c, "timezone", timezone))
 

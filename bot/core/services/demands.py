@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, MissingFields, NotFound, PermissionDenied
 from bot.core.i18n import N_
-from bot.core.services import audit
+from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
     Scope,
     ensure_collective,
@@ -187,8 +187,9 @@ def similarity(title: str, body: str, other_title: str, other_body: str) -> int:
 
 class DemandService:
     def __init__(self, db: Database, *, default_locale: str = "fr",
-                 default_timezone: str = "Europe/Paris") -> None:
+                 default_timezone: str = "Europe/Paris", cooldown: float = 0) -> None:
         self.db = db
+        self.cooldown = cooldown  # seconds between two creations by one member
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
 
     async def _scope(self, session: AsyncSession, place: Place) -> tuple[Collective, Scope]:
@@ -263,6 +264,9 @@ class DemandService:
                 close = await self.similar(session, scope, title, body, member.person_id)
                 if close:
                     return ProposeResult(None, close)
+            if not actor.is_moderator:
+                await cooldown.check(session, Proposal.created_at, Proposal.person_id,
+                                     member.person_id, self.cooldown)
             proposal = Proposal(collective_id=collective.id, person_id=member.person_id,
                                 title=title, body=body, theme=theme)
             session.add(proposal)

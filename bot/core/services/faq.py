@@ -60,6 +60,7 @@ from bot.db.models import (
     FaqAlias,
     FaqEntry,
     FaqFeedback,
+    FaqPassiveChannel,
     FaqQuestion,
     utcnow,
 )
@@ -83,9 +84,23 @@ ALTERNATIVES = 2
 PAGE_SIZE = 10
 RECENT_ASKS = 2000
 RECENT_SECONDS = 3600
+PASSIVE_SECONDS = 3600  # one passive suggestion per member per hour
+PASSIVE_CACHE_SECONDS = 30  # how long the list of passive-help channels is trusted
+PASSIVE_MIN_WORDS = 4
+PASSIVE_MAX_LENGTH = 1000
+TITLE_CHOICES = 25
+# First words of a question, accents folded (French, then English).
+QUESTION_WORDS = frozenset({
+    "comment", "combien", "pourquoi", "quand", "quel", "quelle", "quels", "quelles",
+    "ou", "qui", "que", "quoi", "qu", "est-ce", "puis-je", "peut-on", "peux-je", "dois-je",
+    "doit-on", "faut-il", "ai-je", "a-t-on", "suis-je", "y-a-t-il", "existe-t-il",
+    "how", "what", "when", "where", "which", "who", "why", "can", "could", "do", "does",
+    "am", "is", "are", "should", "must", "may",
+})
 # title, question variants and aliases, topics, answer
 FIELD_WEIGHTS = (1.0, 1.0, 0.7, 0.45)
 LEXICAL_SHARE = 0.75  # the rest is the closeness to a question variant
+_WORDS = re.compile(r"[\w-]+")
 _URL = re.compile(r"https?://\S+")
 
 
@@ -376,6 +391,7 @@ class _Ask:
     collective: Place
     slugs: tuple[str, ...]
     at: float
+    terms: tuple[faq_text.Term, ...] = ()  # as searched: the queue's key
 
 
 def _selective(index: _Index, terms: list[faq_text.Term]) -> list[faq_text.Term]:
@@ -402,16 +418,21 @@ def _idf(index: _Index, stem: str) -> float:
 class FaqService:
     def __init__(self, db: Database, *, corpus_dir: Path | None = None,
                  review_age_days: int = 365, suggestion_threshold: int = 80,
-                 min_score: float = 0.5, default_locale: str = "fr",
+                 min_score: float = 0.5, passive_min_score: float = 0.55,
+                 default_locale: str = "fr",
                  default_timezone: str = "Europe/Paris") -> None:
         self.db = db
         self.corpus_dir = corpus_dir or DEFAULT_CORPUS
         self.review_age_days = review_age_days
         self.suggestion_threshold = suggestion_threshold
         self.min_score = min_score
+        self.passive_min_score = max(min_score, passive_min_score)
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
         self._index: _Index | None = None
         self._recent: OrderedDict[tuple[str, str], _Ask] = OrderedDict()
+        self._passive_channels: set[tuple[str, str, str]] = set()
+        self._passive_loaded_at: float | None = None
+        self._suggested: OrderedDict[tuple[str, str], float] = OrderedDict()
 
     # -- writing entries -------------------------------------------------------------
 
@@ -700,16 +721,92 @@ class FaqService:
                 queued = await self._enqueue(session, place, asked, ranking.terms, "no_match",
                                              None)
             self._remember(actor, place, asked, [best.slug] if best else [],
-                           [a.slug for a in alternatives])
+                           [a.slug for a in alternatives], ranking.terms)
             return SearchResult(asked, best, alternatives, round(best_score, 3), confident,
                                 suggestion, queued)
 
+    async def titles(self, query: str = "", limit: int = TITLE_CHOICES) -> list[EntryLine]:
+        """Active entries whose title holds every word of ``query`` (accents and case
+        ignored), by title; for autocompletion."""
+        async with self.db.transaction() as session:
+            index = await self._current_index(session)
+        words = _folded_words(query)
+        lines = sorted(index.titles.values(), key=lambda t: _folded_words(t[1]))
+        found = [EntryLine(slug, title) for slug, title in lines
+                 if all(any(w.startswith(q) for w in _folded_words(title)) for q in words)]
+        return found[:limit]
+
+    # -- passive help ------------------------------------------------------------------
+
+    async def set_passive(self, actor: Actor, place: Place, enabled: bool) -> bool:
+        """Turn passive help on or off in the channel of ``place`` (moderators)."""
+        self._check_moderator(actor)
+        async with self.db.transaction() as session:
+            collective, member = await self._moderate(session, actor, place)
+            if enabled:
+                await session.execute(
+                    insert_for(session, FaqPassiveChannel)
+                    .values(collective_id=collective.id, channel_id=place.channel_id,
+                            created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["collective_id", "channel_id"])
+                )
+            else:
+                await session.execute(delete(FaqPassiveChannel).where(
+                    FaqPassiveChannel.collective_id == collective.id,
+                    FaqPassiveChannel.channel_id == place.channel_id))
+            await audit.record(session, actor, member, collective, "faq.passive",
+                               f"{place.channel_id}: {'on' if enabled else 'off'}")
+        self._passive_loaded_at = None
+        return enabled
+
+    async def _passive_enabled(self, place: Place) -> bool:
+        now = time.monotonic()
+        if self._passive_loaded_at is None or now - self._passive_loaded_at > \
+                PASSIVE_CACHE_SECONDS:
+            async with self.db.transaction() as session:
+                rows = await session.execute(
+                    select(Collective.platform, Collective.external_id,
+                           FaqPassiveChannel.channel_id)
+                    .join(Collective, Collective.id == FaqPassiveChannel.collective_id))
+                self._passive_channels = {tuple(row) for row in rows}
+            self._passive_loaded_at = now
+        return (place.platform.value, place.collective_id, place.channel_id) \
+            in self._passive_channels
+
+    async def passive(self, actor: Actor, place: Place, text: str) -> SearchResult | None:
+        """The entry to suggest for a member's ordinary message, or None: passive help
+        is off in this channel, the message does not look like a rights question, no
+        entry answers it well, or the member had a suggestion less than an hour ago.
+        Nothing is counted or queued: the member did not ask the bot."""
+        if not looks_like_question(text) or not await self._passive_enabled(place):
+            return None
+        key = (actor.platform.value, actor.user_id)
+        now = time.monotonic()
+        last = self._suggested.get(key)
+        if last is not None and now - last < PASSIVE_SECONDS:
+            return None
+        async with self.db.transaction() as session:
+            ranking = await self.rank(session, clean_line(text)[:QUESTION_LIMIT])
+            if not ranking.scored or ranking.scored[0][0] < self.passive_min_score:
+                return None
+            score, entry_id = ranking.scored[0]
+            entry = await session.get(FaqEntry, entry_id)
+            if entry is None or entry.status != "active":
+                return None
+            info = await self._info(session, entry)
+        self._suggested.pop(key, None)
+        self._suggested[key] = now
+        while len(self._suggested) > RECENT_ASKS:
+            self._suggested.popitem(last=False)
+        return SearchResult(text, info, (), round(score, 3), True)
+
     def _remember(self, actor: Actor, place: Place, question: str, best: list[str],
-                  others: list[str]) -> None:
+                  others: list[str], terms: Sequence[faq_text.Term] = ()) -> None:
         """The last question of each member, for a "not useful" that comes after."""
         key = (actor.platform.value, actor.user_id)
         self._recent.pop(key, None)
-        self._recent[key] = _Ask(question, place, tuple(best + others), time.monotonic())
+        self._recent[key] = _Ask(question, place, tuple(best + others),
+                                 time.monotonic(), tuple(terms))
         while len(self._recent) > RECENT_ASKS:
             self._recent.popitem(last=False)
 
@@ -792,9 +889,10 @@ class FaqService:
                 ask = self._recent.get((actor.platform.value, actor.user_id))
                 if ask is not None and entry.slug in ask.slugs \
                         and time.monotonic() - ask.at < RECENT_SECONDS:
-                    terms = faq_text.unique(faq_text.analyze(ask.question))
-                    queued = await self._enqueue(session, ask.collective, ask.question, terms,
-                                                 "unhelpful", entry.id)
+                    # The terms of the search itself: the same question asked and then
+                    # marked not useful is one line of the queue, not two.
+                    queued = await self._enqueue(session, ask.collective, ask.question,
+                                                 ask.terms, "unhelpful", entry.id)
             info = await self._info(session, entry)
             return FeedbackResult(EntryLine(entry.slug, entry.title), useful, info.useful,
                                   info.useless, queued)
@@ -1018,6 +1116,22 @@ class FaqService:
 
 
 # -- helpers -----------------------------------------------------------------------
+
+
+def _folded_words(text: str) -> list[str]:
+    return _WORDS.findall(faq_text.fold(text))
+
+
+def looks_like_question(text: str) -> bool:
+    """A message long enough, not a command, that asks something: a question mark or
+    a question word first."""
+    text = (text or "").strip()
+    if len(text) > PASSIVE_MAX_LENGTH or text.startswith(("!", "/")):
+        return False
+    words = _folded_words(text)
+    if len(words) < PASSIVE_MIN_WORDS:
+        return False
+    return "?" in text or words[0] in QUESTION_WORDS
 
 
 def _common_prefix(a: str, b: str) -> int:

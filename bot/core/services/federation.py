@@ -68,8 +68,11 @@ class ScopeChange:
 
 class FederationService:
     def __init__(self, db: Database, *, default_locale: str = "fr",
-                 default_timezone: str = "Europe/Paris") -> None:
+                 default_timezone: str = "Europe/Paris", code_failures: int = codes.MAX_FAILURES,
+                 codes_per_hour: int = codes.MAX_ISSUED) -> None:
         self.db = db
+        self.code_failures = code_failures
+        self.codes_per_hour = codes_per_hour
         self.default_locale = default_locale
         self.default_timezone = default_timezone
 
@@ -199,7 +202,7 @@ class FederationService:
                 session, actor, member, collective.federation_id
             ):
                 raise PermissionDenied(N_("Only moderators of the federation can do this."))
-            await codes.check_issued(session, member, CODE_KIND)
+            await codes.check_issued(session, member, CODE_KIND, self.codes_per_hour)
             code, row = await codes.issue(
                 session, CODE_KIND, member, CODE_LIFETIME, federation_id=collective.federation_id
             )
@@ -212,7 +215,7 @@ class FederationService:
             raise PermissionDenied()
         async with self.db.transaction() as session:
             collective, member = await self._context(session, actor, place)
-            await codes.check_failures(session, member)
+            await codes.check_failures(session, member, self.code_failures)
             member_id = member.id
         try:
             async with self.db.transaction() as session:

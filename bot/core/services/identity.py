@@ -41,8 +41,11 @@ class Identities:
 
 
 class IdentityService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, code_failures: int = codes.MAX_FAILURES,
+                 codes_per_hour: int = codes.MAX_ISSUED) -> None:
         self.db = db
+        self.code_failures = code_failures
+        self.codes_per_hour = codes_per_hour
 
     @staticmethod
     async def _identities(session: AsyncSession, member: Member) -> Identities:
@@ -61,14 +64,14 @@ class IdentityService:
         """A code to redeem from the member's account on the other platform."""
         async with self.db.transaction() as session:
             member = await ensure_member(session, actor)
-            await codes.check_issued(session, member, CODE_KIND)
+            await codes.check_issued(session, member, CODE_KIND, self.codes_per_hour)
             code, row = await codes.issue(session, CODE_KIND, member, CODE_LIFETIME)
             return IdentityCode(code, row.expires_at, int(CODE_LIFETIME.total_seconds() // 60))
 
     async def redeem(self, actor: Actor, place: Place, code: str) -> Identities:
         async with self.db.transaction() as session:
             member = await ensure_member(session, actor)
-            await codes.check_failures(session, member)
+            await codes.check_failures(session, member, self.code_failures)
             member_id = member.id
         try:
             async with self.db.transaction() as session:

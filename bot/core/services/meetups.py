@@ -26,7 +26,7 @@ from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.notice import Notice
 from bot.core.scheduler import cancel, schedule
-from bot.core.services import audit
+from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
     Scope,
     ensure_collective,
@@ -147,8 +147,9 @@ def parse_answer(word: str) -> str:
 
 class MeetupService:
     def __init__(self, db: Database, *, default_locale: str = "fr",
-                 default_timezone: str = "Europe/Paris") -> None:
+                 default_timezone: str = "Europe/Paris", cooldown: float = 0) -> None:
         self.db = db
+        self.cooldown = cooldown  # seconds between two creations by one member
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
 
     async def _scope(self, session: AsyncSession, place: Place) -> tuple[Collective, Scope]:
@@ -267,6 +268,9 @@ class MeetupService:
             collective, scope = await self._scope(session, place)
             fields = self._fields(draft, collective.timezone, now=utcnow())
             member = await ensure_member(session, actor, collective)
+            if not actor.is_moderator:
+                await cooldown.check(session, Meetup.created_at, Meetup.person_id,
+                                     member.person_id, self.cooldown)
             meetup = Meetup(collective_id=collective.id, person_id=member.person_id, **fields)
             session.add(meetup)
             await session.flush()

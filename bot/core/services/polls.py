@@ -10,20 +10,25 @@ A member may change their ballot until closing; the latest counts.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import voting
 from bot.core.dates import parse_when
-from bot.core.errors import InvalidInput, NotFound, PermissionDenied
+from bot.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.scheduler import cancel, schedule
 from bot.core.services import audit
@@ -43,6 +48,8 @@ from bot.db.models import (
     Ballot,
     Collective,
     Member,
+    Membership,
+    Person,
     Poll,
     PollOption,
     PollVoter,
@@ -51,6 +58,8 @@ from bot.db.models import (
     utcnow,
 )
 
+log = logging.getLogger(__name__)
+
 WORKFLOW = "demands"
 CLOSE_JOB = "poll.close"
 OPEN_JOB = "poll.open"
@@ -58,6 +67,10 @@ OPTION_KEYS = "ABCDEFGHIJKLMNOPQRST"
 MIN_OPTIONS, MAX_OPTIONS = 2, 20
 TITLE_LIMIT = 200
 LABEL_LIMIT = 200
+BATCH_LIMIT = 1000  # ballots written in one transaction
+IN_CHUNK = 400  # values in one IN (...) list
+SIGNATORIES_ONLY = N_("Only signatories of the tribune may vote in this poll: sign it first "
+                      "with !tribune signer.")
 
 METHOD_WORDS = {
     "unique": "single", "simple": "single", "single": "single",
@@ -187,6 +200,23 @@ class PollInfo:
     voted: bool
 
 
+def _table_insert(session: AsyncSession, model: type[Any]) -> Any:
+    """A Core INSERT on the model's table (``on_conflict_do_*`` for the backend):
+    many rows in one executemany, without the ORM's per-row work."""
+    table = model.__table__
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingVote:
+    actor: Actor
+    place: Place
+    number: int
+    ballot: Any
+    future: asyncio.Future[VoteResult]
+
+
 @dataclass(frozen=True, slots=True)
 class VoteResult:
     poll: PollInfo
@@ -243,12 +273,51 @@ def option_figures(result: voting.TallyResult[Any]) -> dict[str, str]:
     return figures
 
 
+# How many members a collective has (its external id; a role id, or None for everyone),
+# as its platform adapter knows them; None when it cannot tell.
+MemberCounter = Callable[[str, "str | None"], Awaitable["int | None"]]
+
+
 class PollService:
     def __init__(self, db: Database, ballot_key: bytes, *, default_locale: str = "fr",
                  default_timezone: str = "Europe/Paris") -> None:
         self.db = db
         self._key = ballot_key
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
+        self._box: list[_PendingVote] = []
+        self._writer: asyncio.Task[None] | None = None
+        # Filled by the adapters (platform value -> counter): the number of eligible
+        # members behind a quorum given as a percentage.
+        self.member_counters: dict[str, MemberCounter] = {}
+
+    async def _eligible_count(self, session: AsyncSession, collective: Collective,
+                              scope: Scope, draft: PollDraft) -> int | None:
+        """Members who may vote: tribune signatories of the scope, members of a role of
+        the home collective, or every member of the scope's collectives (as far as the
+        running adapters can count them; None when none can)."""
+        if draft.eligible_count is not None:
+            return draft.eligible_count
+        if draft.eligibility == "signatories":
+            return await session.scalar(
+                select(func.count(func.distinct(Signature.person_id))).where(
+                    Signature.collective_id.in_(
+                        (await scope_of(session, collective, TRIBUNE)).collective_ids)
+                )
+            )
+        if draft.eligibility == "role":
+            counter = self.member_counters.get(collective.platform)
+            return await counter(collective.external_id, draft.role) if counter else None
+        rows = await session.execute(
+            select(Collective.platform, Collective.external_id)
+            .where(Collective.id.in_(scope.collective_ids))
+        )
+        counts = []
+        for platform, external_id in rows:
+            counter = self.member_counters.get(platform)
+            if counter is not None:
+                counts.append(await counter(external_id, None))
+        known = [c for c in counts if c is not None]
+        return sum(known) if known else None
 
     def _hash(self, purpose: str, poll_id: int, person_id: int) -> str:
         message = f"{purpose}:{poll_id}:{person_id}".encode()
@@ -350,14 +419,12 @@ class PollService:
             if draft.max_choices is not None and not 1 <= draft.max_choices <= len(labels):
                 raise InvalidInput(N_("The maximum number of choices must be from 1 to {max}."),
                                    max=len(labels))
-            eligible = draft.eligible_count
-            if draft.eligibility == "signatories":
-                eligible = await session.scalar(
-                    select(func.count(func.distinct(Signature.person_id))).where(
-                        Signature.collective_id.in_(
-                            (await scope_of(session, collective, TRIBUNE)).collective_ids)
-                    )
-                )
+            eligible = await self._eligible_count(session, collective, scope, draft)
+            if quorum_percent and not eligible:
+                raise InvalidInput(N_(
+                    "A quorum in percent needs the number of eligible members, which the "
+                    "bot cannot count here: give a number of ballots instead, for example "
+                    "quorum=10."))
             poll = Poll(
                 collective_id=collective.id, person_id=member.person_id, title=title,
                 method=method, status="open" if opens_at <= now else "scheduled",
@@ -413,6 +480,214 @@ class PollService:
     # -- voting ------------------------------------------------------------------
 
     async def vote(self, actor: Actor, place: Place, number: int, ballot: Any) -> VoteResult:
+        """Cast or replace ``actor``'s ballot; returns once it is committed.
+
+        Ballots arriving together are written by one task in one transaction (a
+        group commit): under a storm of votes the database commits once per batch
+        instead of once per ballot, and SQLite's single writer never waits for a
+        lock. Each ballot is still checked on its own and gets its own error. If a
+        batch fails as a whole (a conflict with another process), its ballots are
+        written again one by one."""
+        loop = asyncio.get_running_loop()
+        pending = _PendingVote(actor, place, number, ballot, loop.create_future())
+        self._box.append(pending)
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_ballots())
+        return await pending.future
+
+    async def _write_ballots(self) -> None:
+        while self._box:
+            batch, self._box = self._box[:BATCH_LIMIT], self._box[BATCH_LIMIT:]
+            try:
+                outcomes = await self._vote_batch(batch)
+            except Exception:
+                log.warning("a batch of %d ballots failed; writing them one by one",
+                            len(batch), exc_info=True)
+                outcomes = []
+                for item in batch:
+                    try:
+                        outcomes.append(await self._vote_one(item.actor, item.place,
+                                                             item.number, item.ballot))
+                    except Exception as exc:
+                        outcomes.append(exc)
+            for item, outcome in zip(batch, outcomes, strict=True):
+                if item.future.done():
+                    continue
+                if isinstance(outcome, BaseException):
+                    item.future.set_exception(outcome)
+                else:
+                    item.future.set_result(outcome)
+
+    async def _vote_batch(self, batch: list[_PendingVote]) -> list[VoteResult | Exception]:
+        """Write a batch of ballots in one transaction; a ballot with a problem gets
+        its error and writes nothing."""
+        outcomes: list[VoteResult | Exception | None] = [None] * len(batch)
+        now = utcnow()
+        async with self.db.transaction() as session:
+            places: dict[Place, tuple[Collective, Scope]] = {}
+            polls: dict[tuple[int, int], Poll] = {}
+            keys: dict[int, list[str]] = {}
+            valid: list[tuple[int, Collective, Poll, str]] = []  # index, collective, poll, content
+            for index, item in enumerate(batch):
+                try:
+                    if item.place not in places:
+                        places[item.place] = await self._scope(session, item.place)
+                    collective, scope = places[item.place]
+                    poll_key = (collective.id, item.number)
+                    if poll_key not in polls:
+                        polls[poll_key] = await self._poll(session, scope, item.number)
+                    poll = polls[poll_key]
+                    self._check_open(poll, now)
+                    self._check_role(item.actor, poll)
+                    if poll.id not in keys:
+                        keys[poll.id] = [o.key for o in await session.scalars(
+                            select(PollOption).where(PollOption.poll_id == poll.id)
+                            .order_by(PollOption.key))]
+                    content = self._ballot_content(poll, keys[poll.id], item.ballot)
+                except DomainError as exc:
+                    outcomes[index] = exc
+                    continue
+                valid.append((index, collective, poll, content))
+            members = await self._members(session, [(batch[i].actor, c) for i, c, _, _ in valid])
+            signed = await self._signatories(session, [
+                (c, members[batch[i].actor.platform.value, batch[i].actor.user_id])
+                for i, c, p, _ in valid if p.eligibility == "signatories"])
+            ballots: dict[tuple[int, str], dict[str, Any]] = {}
+            voters: dict[tuple[int, str], dict[str, Any]] = {}
+            cast: list[tuple[int, Poll, str]] = []  # index, poll, slot
+            for index, collective, poll, content in valid:
+                actor = batch[index].actor
+                person_id = members[actor.platform.value, actor.user_id]
+                if poll.eligibility == "signatories" and (collective.id, person_id) not in signed:
+                    outcomes[index] = PermissionDenied(SIGNATORIES_ONLY)
+                    continue
+                slot = (self._hash("ballot", poll.id, person_id) if poll.secret
+                        else f"person:{person_id}")
+                ballots[poll.id, slot] = {
+                    "poll_id": poll.id, "slot": slot, "content": content,
+                    "collective_id": collective.id, "cast_at": now,
+                    "person_id": None if poll.secret else person_id,
+                    "receipt": secrets.token_hex(4).upper() if poll.receipts else None,
+                }
+                voter_key = self._hash("voter", poll.id, person_id)
+                voters[poll.id, voter_key] = {"poll_id": poll.id, "voter_key": voter_key}
+                cast.append((index, poll, slot))
+            existing: dict[tuple[int, str], str | None] = {}
+            by_poll: dict[int, list[str]] = {}
+            for poll_id, slot in ballots:
+                by_poll.setdefault(poll_id, []).append(slot)
+            for poll_id, slots in by_poll.items():
+                for start in range(0, len(slots), IN_CHUNK):
+                    chunk = slots[start:start + IN_CHUNK]
+                    rows = await session.execute(select(Ballot.slot, Ballot.receipt).where(
+                        Ballot.poll_id == poll_id, Ballot.slot.in_(chunk)))
+                    existing.update({(poll_id, slot): receipt for slot, receipt in rows})
+            if ballots:
+                connection = await session.connection()
+                statement = _table_insert(session, Ballot)
+                await connection.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=["poll_id", "slot"],
+                        set_={"content": statement.excluded.content,
+                              "cast_at": statement.excluded.cast_at,
+                              "collective_id": statement.excluded.collective_id}),
+                    list(ballots.values()))
+                await connection.execute(
+                    _table_insert(session, PollVoter)
+                    .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"]),
+                    list(voters.values()))
+            infos: dict[int, PollInfo] = {}
+            seen: set[tuple[int, str]] = set()
+            for index, poll, slot in cast:
+                if poll.id not in infos:
+                    collective = places[batch[index].place][0]
+                    infos[poll.id] = dataclasses.replace(
+                        await self._info(session, poll, collective.timezone, None), voted=True)
+                key = (poll.id, slot)
+                replaced = key in existing or key in seen
+                seen.add(key)
+                receipt = existing[key] if key in existing else ballots[key]["receipt"]
+                outcomes[index] = VoteResult(infos[poll.id], replaced, receipt)
+        return [o if o is not None else RuntimeError("ballot not handled") for o in outcomes]
+
+    def _check_open(self, poll: Poll, now: datetime) -> None:
+        if poll.status == "scheduled" or poll.opens_at > now:
+            raise InvalidInput(N_("This poll is not open yet."))
+        if poll.status != "open" or poll.closes_at <= now:
+            raise InvalidInput(N_("This poll is closed: ballots are no longer accepted."))
+
+    def _ballot_content(self, poll: Poll, keys: list[str], ballot: Any) -> str:
+        try:
+            normal = voting.validate(poll.method, keys, ballot, max_choices=poll.max_choices)
+        except voting.BallotError as exc:
+            raise InvalidInput(
+                BALLOT_MESSAGES[exc.reason], value=str(exc.value)[:40],
+                limit=exc.limit or 0, options=", ".join(keys),
+                examples=EXAMPLES[poll.method].replace("N", str(poll.id)),
+            ) from None
+        return json.dumps(voting.ballot_to_json(poll.method, normal), sort_keys=True)
+
+    async def _members(self, session: AsyncSession,
+                       actors: list[tuple[Actor, Collective]]) -> dict[tuple[str, str], int]:
+        """Person ids of many actors at once (new ones created), each noted as active
+        in its collective: what :func:`ensure_member` does, in a few statements."""
+        if not actors:  # an empty executemany would insert one row of NULLs
+            return {}
+        wanted = {(a.platform.value, a.user_id): a for a, _ in actors}
+        found: dict[tuple[str, str], tuple[int, int]] = {}  # key -> member id, person id
+        pairs = list(wanted)
+        for start in range(0, len(pairs), IN_CHUNK):
+            rows = await session.execute(
+                select(Member.platform, Member.user_id, Member.id, Member.person_id)
+                .where(tuple_(Member.platform, Member.user_id).in_(pairs[start:start + IN_CHUNK])))
+            found.update({(p, u): (m, pid) for p, u, m, pid in rows})
+        missing = [key for key in pairs if key not in found]
+        if missing:
+            # New people are alike until their member rows point at them: the order in
+            # which the database returns their ids does not matter.
+            now = utcnow()
+            connection = await session.connection()
+            person_ids = list((await connection.execute(
+                insert(Person.__table__).returning(Person.__table__.c.id),
+                [{"created_at": now}] * len(missing))).scalars())
+            members = Member.__table__
+            rows = await connection.execute(
+                insert(members).returning(members.c.platform, members.c.user_id, members.c.id,
+                                          members.c.person_id),
+                [{"platform": p, "user_id": u, "person_id": pid, "created_at": now,
+                  "display_name": (wanted[p, u].display_name or "")[:200]}
+                 for (p, u), pid in zip(missing, person_ids, strict=True)])
+            found.update({(p, u): (m, pid) for p, u, m, pid in rows})
+        memberships = {(found[a.platform.value, a.user_id][0], c.id) for a, c in actors}
+        statement = _table_insert(session, Membership)
+        await (await session.connection()).execute(
+            statement.on_conflict_do_update(
+                index_elements=["member_id", "collective_id"], set_={"left_at": None},
+                where=Membership.left_at.is_not(None)),
+            [{"member_id": m, "collective_id": c, "joined_at": utcnow()}
+             for m, c in sorted(memberships)])
+        return {key: person_id for key, (_, person_id) in found.items()}
+
+    async def _signatories(self, session: AsyncSession, wanted: list[tuple[Collective, int]]
+                           ) -> set[tuple[int, int]]:
+        """Which (collective id, person id) pairs have signed the tribune of the
+        collective's scope."""
+        signed: set[tuple[int, int]] = set()
+        by_collective: dict[int, tuple[Collective, set[int]]] = {}
+        for collective, person_id in wanted:
+            by_collective.setdefault(collective.id, (collective, set()))[1].add(person_id)
+        for collective, people in by_collective.values():
+            scope = await scope_of(session, collective, TRIBUNE)
+            people_list = sorted(people)
+            for start in range(0, len(people_list), IN_CHUNK):
+                rows = await session.scalars(select(Signature.person_id).where(
+                    Signature.collective_id.in_(scope.collective_ids),
+                    Signature.person_id.in_(people_list[start:start + IN_CHUNK])))
+                signed.update((collective.id, person_id) for person_id in rows)
+        return signed
+
+    async def _vote_one(self, actor: Actor, place: Place, number: int,
+                        ballot: Any) -> VoteResult:
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
             member = await ensure_member(session, actor, collective)
@@ -478,10 +753,12 @@ class PollService:
                 Signature.person_id == member.person_id,
             ).limit(1))
             if signed is None:
-                raise PermissionDenied(
-                    N_("Only signatories of the tribune may vote in this poll: sign it first "
-                       "with !tribune signer."))
-        elif poll.eligibility == "role" and poll.eligible_role not in actor.roles:
+                raise PermissionDenied(SIGNATORIES_ONLY)
+        self._check_role(actor, poll)
+
+    @staticmethod
+    def _check_role(actor: Actor, poll: Poll) -> None:
+        if poll.eligibility == "role" and poll.eligible_role not in actor.roles:
             level = poll.eligible_role or ""
             allowed = False
             if level.startswith("level:"):
