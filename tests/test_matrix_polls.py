@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from itertools import pairwise
 from types import SimpleNamespace
 
 from nio import Event, MatrixRoom, SyncResponse, UnknownBadEvent
@@ -232,7 +233,7 @@ async def test_throttle_folds_bursts_and_keeps_the_pace() -> None:
     # never more than one run per interval.
     assert p_runs[-1][0] == "p=29", names
     assert 2 <= len(p_runs) <= 2 + int(burst / 0.2), (names, burst)
-    gaps = [later - earlier for (_a, earlier), (_b, later) in zip(p_runs, p_runs[1:])]
+    gaps = [later - earlier for (_a, earlier), (_b, later) in pairwise(p_runs)]
     assert all(gap >= 0.19 for gap in gaps), gaps
     assert p_runs[1][1] - start < 0.3 + burst
     throttle.request("p")
