@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -122,3 +123,24 @@ def test_command_errors_are_unwrapped_and_unexpected_ones_get_a_reference(
 
 async def _callback(interaction: discord.Interaction) -> None:
     return None
+
+
+async def test_shutdown_lets_running_interactions_answer() -> None:
+    answered: list[str] = []
+
+    async def handler(name: str, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        answered.append(name)
+
+    loop = asyncio.get_running_loop()
+    quick = loop.create_task(handler("modal", 0.2), name="discord-ui-modal-dispatch-1")
+    slow = loop.create_task(handler("slow", 30), name="CommandTree-invoker")
+    other = loop.create_task(handler("unrelated", 30), name="keepalive")
+    started = loop.time()
+    await adapter.finish_interactions(asyncio.current_task(), within=1.0)
+    assert answered == ["modal"] and quick.done()
+    assert not slow.done() and 0.9 <= loop.time() - started < 5, "bounded by the timeout"
+    for task in (slow, other):
+        task.cancel()
+    await asyncio.gather(slow, other, return_exceptions=True)
+    await adapter.finish_interactions(None, within=1.0)  # nothing left: returns at once

@@ -111,6 +111,26 @@ class CommandTree(app_commands.CommandTree):
             await report(self.client.core, interaction, problem)  # type: ignore[attr-defined]
 
 
+# Names discord.py gives the tasks that run interaction handlers.
+_HANDLER_TASKS = ("CommandTree-invoker", "discord-ui-view-dispatch", "discord-ui-modal-dispatch",
+                  "discord-ui-dynamic-item", "discord.py: on_interaction")
+DRAIN_SECONDS = 5.0
+
+
+async def finish_interactions(current: asyncio.Task[Any] | None,
+                              within: float = DRAIN_SECONDS) -> None:
+    """Wait (at most ``within`` seconds) for the interaction handlers still running."""
+    running = [task for task in asyncio.all_tasks()
+               if task is not current and not task.done()
+               and task.get_name().startswith(_HANDLER_TASKS)]
+    if not running:
+        return
+    log.info("finishing %d interaction(s) before disconnecting", len(running))
+    _done, late = await asyncio.wait(running, timeout=within)
+    if late:
+        log.warning("%d interaction(s) still running at shutdown", len(late))
+
+
 class BotBase:
     """What the plain and the sharded bot share (see :func:`build_bot`)."""
 
@@ -125,7 +145,13 @@ class BotBase:
         self._background: set[asyncio.Task[Any]] = set()
         self._welcome_checked: set[int] = set()
 
-    # -- startup ---------------------------------------------------------------------------
+    # -- startup and shutdown --------------------------------------------------------------
+
+    async def close(self) -> None:
+        """Let interactions being handled send their answers, then disconnect: a member
+        who clicked just before a restart still gets a reply."""
+        await finish_interactions(asyncio.current_task())
+        await super().close()  # type: ignore[misc]
 
     async def setup_hook(self) -> None:
         self._guard_interaction_parser()

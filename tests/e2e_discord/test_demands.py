@@ -101,10 +101,13 @@ async def test_near_duplicate_is_shown_then_supported_or_proposed_anyway(
     assert fields["title"]["value"] == "Ouvrir l'assurance chômage aux travailleurs indépendants"
     assert [o["value"] for o in fields["theme"]["options"] if o.get("default")] \
         == ["unemployment"]
-    forced = await scene.env.answer(
-        await scene.env.submit_modal(again, {"theme": ["unemployment"]}))
+    submitted = await scene.env.submit_modal(again, {"theme": ["unemployment"]})
+    forced = await scene.env.answer(submitted)
     assert not forced.ephemeral, forced.describe()
     assert "#2 · Ouvrir l'assurance chômage aux travailleurs indépendants" in forced.text
+    confirmed = await scene.env.followup(submitted)
+    assert confirmed.ephemeral
+    assert fr("Your demand has been recorded, with your support.") in confirmed.text
 
 
 async def test_moderators_merge_reject_and_buttons_survive_a_restart(tribune: Tribune) -> None:

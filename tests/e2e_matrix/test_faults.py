@@ -43,7 +43,9 @@ async def test_the_bot_survives_a_homeserver_restart(synapse: SynapseServer,
         await iris.close()
     assert own_bot.stop() == 0
     log = own_bot.log()
-    assert "sync failed" in log and "Traceback" not in log
+    # How the cut shows in the log depends on where the long poll was (the bot's
+    # "sync failed" retry or matrix-nio's own); what matters is that nothing broke.
+    assert "Traceback" not in log and " ERROR " not in log, log
 
 
 async def test_rate_limited_messages_are_retried_and_all_arrive(
