@@ -68,6 +68,9 @@ class DiscordSettings(_Section):
     scheduled_events: bool = False
     # Read members' messages (privileged Message Content intent), for passive rights help.
     read_messages: bool = False
+    # Seconds to wait after the last guild arrives before reporting ready (discord.py's
+    # default, 2 s); a bot in a handful of guilds can lower it to start faster.
+    guild_ready_timeout: Annotated[float, Field(ge=0, le=60)] = 2.0
 
 
 class MatrixSettings(_Section):

@@ -27,6 +27,7 @@ from bot.config import Settings
 from bot.core.app import Core
 from bot.core.types import Actor, Place, Platform
 from bot.db import migrate
+from tests.db_peek import run_in_thread
 
 pytest_plugins = ["tests.matrix_harness.fixtures", "tests.discord_standin.fixtures"]
 
@@ -73,11 +74,63 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "backend" in metafunc.fixturenames:
         backends = ["sqlite"] + (["postgresql"] if postgres_url() else [])
         metafunc.parametrize("backend", backends, indirect=True)
+    if "bot_backend" in metafunc.fixturenames:
+        metafunc.parametrize("bot_backend", bot_backends(metafunc.module), indirect=True,
+                             scope="module")
+
+
+def bot_backends(module: object) -> list[str]:
+    """The backends the bot process of an end-to-end module runs on.
+
+    Every workflow runs end to end on both backends, on one platform or the other: a
+    module sets ``BOT_BACKEND = "postgresql"`` to run on PostgreSQL when a server
+    answers (SQLite otherwise), and the matching module of the other platform stays on
+    SQLite. ``E2E_BACKENDS=all`` runs every end-to-end module on both.
+    """
+    if postgres_url() is None:
+        return ["sqlite"]
+    if os.environ.get("E2E_BACKENDS") == "all":
+        return ["sqlite", "postgresql"]
+    return [getattr(module, "BOT_BACKEND", "sqlite")]
 
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
+
+
+@pytest.fixture(scope="module")
+def bot_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def create_bot_database(backend: str, template: str | None) -> str:
+    """The ``[database] url`` for a bot process: "" (its own SQLite file) or a new
+    PostgreSQL database copied from the migrated template. Callable outside a loop."""
+    if backend == "sqlite":
+        return ""
+    return run_in_thread(lambda: new_postgres_database(template))
+
+
+def drop_bot_database(url: str) -> None:
+    if url:
+        run_in_thread(lambda: drop_postgres_database(url))
+
+
+def bot_database_for(request: pytest.FixtureRequest, backend: str) -> str:
+    """A database for a bot process on ``backend`` (see :func:`create_bot_database`)."""
+    template = request.getfixturevalue("migrated_postgres") if backend != "sqlite" else None
+    return create_bot_database(backend, template)
+
+
+@pytest.fixture
+def bot_database(bot_backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database for one test's bot process, dropped afterwards."""
+    url = bot_database_for(request, bot_backend)
+    try:
+        yield url
+    finally:
+        drop_bot_database(url)
 
 
 def _admin(url: str) -> dict:
@@ -86,12 +139,10 @@ def _admin(url: str) -> dict:
                 password=base.password, database=base.database)
 
 
-@asynccontextmanager
-async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
-    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards."""
+async def new_postgres_database(template: str | None = None) -> str:
+    """The URL of a new PostgreSQL database (a copy of ``template`` if given)."""
     import asyncpg
 
-    base = make_url(postgres_url())
     name = f"test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(**_admin(postgres_url()))
     try:
@@ -99,14 +150,27 @@ async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
         await connection.execute(f'CREATE DATABASE "{name}"{copy}')
     finally:
         await connection.close()
+    return make_url(postgres_url()).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_postgres_database(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(**_admin(postgres_url()))
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
     finally:
-        connection = await asyncpg.connect(**_admin(postgres_url()))
-        try:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+        await connection.close()
+
+
+@asynccontextmanager
+async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given), dropped afterwards."""
+    url = await new_postgres_database(template)
+    try:
+        yield url
+    finally:
+        await drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

@@ -390,6 +390,7 @@ def _bot_options(core: Core) -> dict[str, Any]:
         "intents": intents(core.settings.discord.read_messages),
         "allowed_mentions": discord.AllowedMentions.none(),
         "tree_cls": CommandTree,
+        "guild_ready_timeout": core.settings.discord.guild_ready_timeout,
     }
 
 

@@ -15,6 +15,7 @@ from tests.matrix_harness.synapse import SynapseServer
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
 MATRIX_READY = "matrix: syncing as"
+BOT_BACKEND = "postgresql"
 
 
 def signing(name: str, city: str) -> str:
@@ -29,11 +30,11 @@ async def wait_for_log(bot: BotProcess, text: str, within: float = 40.0) -> None
 
 
 async def test_a_federation_across_discord_and_matrix(
-    discord_standin: DiscordStandIn, synapse: SynapseServer, tmp_path: Path
+    discord_standin: DiscordStandIn, synapse: SynapseServer, tmp_path: Path, bot_database: str
 ) -> None:
     env = DiscordEnv.create(discord_standin, guild_name="Collectif Lyon",
                             channels=("general", "annonces"))
-    bot = BotProcess(discord_standin, tmp_path)
+    bot = BotProcess(discord_standin, tmp_path, database_url=bot_database)
     bot_user, _token = synapse.register_user(unique_localpart("bot"), PASSWORD)
     bot.extra_config = (
         f'[matrix]\nhomeserver = "{synapse.base_url}"\nuser_id = "{bot_user}"\n'

@@ -19,8 +19,9 @@ def env(discord_standin: DiscordStandIn) -> DiscordEnv:  # noqa: F811
 
 
 @pytest.fixture
-async def bot(discord_standin: DiscordStandIn, tmp_path: Path) -> AsyncIterator[BotProcess]:  # noqa: F811
-    process = BotProcess(discord_standin, tmp_path)
+async def bot(discord_standin: DiscordStandIn, tmp_path: Path,  # noqa: F811
+              bot_database: str) -> AsyncIterator[BotProcess]:
+    process = BotProcess(discord_standin, tmp_path, database_url=bot_database)
     try:
         yield process
     finally:

@@ -18,7 +18,6 @@ import contextlib
 import copy
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from bot.core.i18n import ngettext, translate, use_locale
 from bot.core.render.tribune import count_line
 from bot.core.services.tribune import SignatureForm
 from bot.core.types import Actor, Place, Platform
+from tests import db_peek
 from tests.discord_standin import (
     AttachmentSpec,
     DiscordEnv,
@@ -66,6 +66,8 @@ class BotProcess:
     standin: DiscordStandIn
     workdir: Path
     extra_config: str = ""
+    # "" for the bot's own SQLite file, else the URL of its PostgreSQL database.
+    database_url: str = ""
     runs: int = 0
     process: asyncio.subprocess.Process | None = None
     log_files: list[Path] = field(default_factory=list)
@@ -78,12 +80,20 @@ class BotProcess:
     def config_path(self) -> Path:
         return self.workdir / "config.toml"
 
+    @property
+    def db_url(self) -> str:
+        """Where the bot keeps its data, as a URL :mod:`tests.db_peek` reads."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'bot.sqlite3'}"
+
     def write_config(self) -> None:
         self.config_path.write_text(
             f"""
 [bot]
 data_dir = "{self.data_dir}"
 log_level = "INFO"
+
+[database]
+url = "{self.database_url}"
 
 [limits]
 demand_cooldown = 0
@@ -94,6 +104,7 @@ meetup_cooldown = 0
 token = "x"
 api_base = "{self.standin.api_base}"
 gateway_url = "{self.standin.gateway_url}"
+guild_ready_timeout = 0.2
 {self.extra_config}
 """,
             encoding="utf-8",
@@ -282,17 +293,8 @@ class Tribune:
 
 
 def database_rows(bot: BotProcess) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table of the bot's SQLite file, sorted, by table name."""
-    with contextlib.closing(sqlite3.connect(bot.data_dir / "bot.sqlite3")) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        result = {}
-        for table in tables:
-            cursor = connection.execute(f'SELECT * FROM "{table}"')
-            columns = [column[0] for column in cursor.description]
-            result[table] = sorted((dict(zip(columns, row, strict=True))
-                                    for row in cursor.fetchall()), key=repr)
-        return result
+    """Every row of every table of the bot's database, sorted, by table name."""
+    return db_peek.all_rows(bot.db_url)
 
 
 def holding(bot: BotProcess, *needles: str) -> list[str]:

@@ -6,6 +6,9 @@ from bot.core.errors import PermissionDenied
 from tests.discord_standin import FakeMember
 from tests.e2e_discord.harness import Tribune, database_rows, en, exported, fr
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 SETUP = "Setup {index}/{total}: {title}"
 SAVED = "Saved: {setting} = {value}."
 

@@ -9,6 +9,9 @@ from bot.core.errors import PermissionDenied
 from tests.discord_standin import FakeMember, InteractionRecord, StoredMessage
 from tests.e2e_discord.harness import Tribune, fr
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 SUPPORT_INTERVAL = 3.0
 
 

@@ -22,6 +22,9 @@ from bot.core.services.faq import NOTICE
 from tests.discord_standin import FakeMember, InteractionRecord, StoredMessage
 from tests.e2e_discord.harness import Tribune, database_rows, fr
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 GUILDS = 1 << 0
 GUILD_MESSAGES = 1 << 9
 MESSAGE_CONTENT = 1 << 15

@@ -8,6 +8,9 @@ import re
 from bot.core.types import Actor, Place, Platform
 from tests.e2e_discord.harness import Tribune, core_beside, count, fr, holding
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}")
 FEDERATION_ONLY = "Only moderators of the federation can do this."
 

@@ -25,6 +25,9 @@ from bot.core.services.meetups import MeetupInfo
 from tests.discord_standin import FakeMember, InteractionRecord, RecordedRequest, StoredMessage
 from tests.e2e_discord.harness import Tribune, database_rows, fr
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 PARIS = "Europe/Paris"
 REFRESH_INTERVAL = 3.0
 REMINDER_DELAY = 8.0  # seconds from creation to the 60-minute reminder

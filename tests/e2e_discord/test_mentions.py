@@ -18,6 +18,9 @@ from typing import Any
 from tests.discord_standin import FakeMember, InteractionRecord, RecordedRequest
 from tests.e2e_discord.harness import Tribune
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 # (method, path) of every request that carries a message the bot writes.
 MESSAGE_ROUTES = (
     ("POST", re.compile(r"/channels/\d+/messages")),

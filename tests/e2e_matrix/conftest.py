@@ -10,18 +10,24 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import bot_database_for, drop_bot_database
 from tests.e2e_matrix.helpers import BotProcess
 from tests.matrix_harness.synapse import SynapseServer
 
 
 @pytest.fixture(scope="module")
-def bot(synapse: SynapseServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    process = BotProcess(synapse, tmp_path_factory.mktemp("bot"))
-    process.start()
+def bot(synapse: SynapseServer, tmp_path_factory: pytest.TempPathFactory,
+        bot_backend: str, request: pytest.FixtureRequest) -> Iterator[BotProcess]:
+    database_url = bot_database_for(request, bot_backend)
     try:
-        yield process
+        process = BotProcess(synapse, tmp_path_factory.mktemp("bot"), database_url=database_url)
+        process.start()
+        try:
+            yield process
+        finally:
+            code = process.stop()
+            log = process.log()
+            assert code == 0, f"the bot exited with {code}:\n{log}"
+            assert "Traceback" not in log, log
     finally:
-        code = process.stop()
-        log = process.log()
-        assert code == 0, f"the bot exited with {code}:\n{log}"
-        assert "Traceback" not in log, log
+        drop_bot_database(database_url)

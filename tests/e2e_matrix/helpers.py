@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -28,6 +26,8 @@ from nio import (
     SyncResponse,
 )
 
+from tests import db_peek
+from tests.db_peek import Rows
 from tests.matrix_harness.nio_helpers import (
     ENCRYPTION_STATE,
     login_client,
@@ -40,8 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "matrix: syncing as"
 CODE = re.compile(r"\b[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 
-Rows = dict[str, list[dict[str, Any]]]
-
 
 class BotProcess:
     """``python -m bot run`` with its own config, data directory and Matrix account."""
@@ -52,6 +50,7 @@ class BotProcess:
         deployment); by default a new account."""
         self.synapse = synapse
         self.workdir = workdir
+        self.database_url = database_url
         self.workdir.mkdir(parents=True, exist_ok=True)
         if user_id is None:
             user_id, _token = synapse.register_user(unique_localpart("bot"), PASSWORD)
@@ -126,39 +125,27 @@ class BotProcess:
         return data.decode("utf-8", errors="replace")
 
     @property
-    def database(self) -> Path:
-        return self.workdir / "data" / "bot.sqlite3"
+    def db_url(self) -> str:
+        """Where the bot keeps its data, as a URL :mod:`tests.db_peek` reads."""
+        return self.database_url or f"sqlite:///{self.workdir / 'data' / 'bot.sqlite3'}"
 
     def _token_key(self) -> str:
         return f"matrix.next_batch:{self.user_id}"
 
     def saved_token(self) -> str:
         """The sync token the bot saved last."""
-        with contextlib.closing(sqlite3.connect(self.database)) as db:
-            [(token,)] = db.execute(
-                "SELECT value FROM bot_state WHERE key = ?", (self._token_key(),)
-            )
+        [(token,)] = db_peek.fetch(self.db_url, "SELECT value FROM bot_state WHERE key = ?",
+                                   self._token_key())
         return str(token)
 
     def set_saved_token(self, token: str) -> None:
         """Rewind the saved sync token (only while the bot is stopped)."""
-        with contextlib.closing(sqlite3.connect(self.database)) as db, db:
-            db.execute("UPDATE bot_state SET value = ? WHERE key = ?", (token, self._token_key()))
+        db_peek.execute(self.db_url, "UPDATE bot_state SET value = ? WHERE key = ?",
+                        token, self._token_key())
 
     def tables(self) -> Rows:
         """Every row of every table of the bot's database, sorted."""
-        with contextlib.closing(sqlite3.connect(self.database)) as db:
-            names = [name for (name,) in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'sqlite_%'"
-            )]
-            tables: Rows = {}
-            for name in names:
-                cursor = db.execute(f'SELECT * FROM "{name}"')
-                columns = [column[0] for column in cursor.description]
-                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-                tables[name] = sorted(rows, key=repr)
-            return tables
+        return db_peek.all_rows(self.db_url)
 
     def holds(self, *needles: str) -> list[str]:
         """``table: row`` for each row where one of ``needles`` appears (case-folded)."""

@@ -16,6 +16,9 @@ from nio import Event, RoomMessageNotice
 from tests.e2e_matrix.helpers import BotProcess, Member, relates_to
 from tests.matrix_harness.synapse import SynapseServer
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 NUMBER = re.compile(r"#(\d+) · ")
 EXCHANGE = re.compile(r"Échange (\d+)")
 

@@ -5,10 +5,8 @@ calendar and attendee files, a reminder sent once across restarts."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +14,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from nio import Event, RoomMessageFile, RoomMessageNotice, RoomRedactResponse, RoomSendResponse
 
+from tests import db_peek
 from tests.e2e_matrix.helpers import BotProcess, Member, download
 from tests.matrix_harness.synapse import SynapseServer
 
@@ -203,14 +202,6 @@ async def test_calendar_across_daylight_saving(synapse: SynapseServer,
         await mod.close()
 
 
-def database(bot: BotProcess) -> contextlib.closing[sqlite3.Connection]:
-    return contextlib.closing(sqlite3.connect(bot.database))
-
-
-def instant(value: str) -> datetime:
-    return datetime.fromisoformat(value).replace(tzinfo=UTC)
-
-
 async def test_reminder_sent_once_across_restarts(synapse: SynapseServer,
                                                   bot: BotProcess) -> None:
     room, members = await collective(synapse, bot, "orga", "ana", "ben")
@@ -225,20 +216,17 @@ async def test_reminder_sent_once_across_restarts(synapse: SynapseServer,
         await react(ben, room, created.event_id, "❔")  # maybe: no reminder
         await mod.command(room, f"!rencontre voir {number}", bot=bot.user_id)  # ben counted
 
-        with database(bot) as db:
-            due = dict(db.execute("SELECT key, due_at FROM jobs WHERE kind = 'meetup.remind' "
-                                  "AND key LIKE ?", (f"meetup.remind:{number}:%",)))
-        assert {key: instant(value) for key, value in due.items()} == {
+        due = dict(db_peek.fetch(bot.db_url, "SELECT key, due_at FROM jobs WHERE kind = "
+                                 "'meetup.remind' AND key LIKE ?", f"meetup.remind:{number}:%"))
+        assert {key: db_peek.instant(value) for key, value in due.items()} == {
             f"meetup.remind:{number}:1440": starts - timedelta(hours=24),
             f"meetup.remind:{number}:60": starts - timedelta(hours=1),
         }
 
         # A day passes while the bot is down: the first reminder is due at the restart.
         assert bot.stop() == 0
-        with database(bot) as db, db:
-            db.execute("UPDATE jobs SET due_at = ? WHERE key = ?",
-                       ((datetime.now(UTC) - timedelta(seconds=5)).strftime(
-                           "%Y-%m-%d %H:%M:%S.%f"), f"meetup.remind:{number}:1440"))
+        db_peek.execute(bot.db_url, "UPDATE jobs SET due_at = ? WHERE key = ?",
+                        datetime.now(UTC) - timedelta(seconds=5), f"meetup.remind:{number}:1440")
         bot.start()
         direct = await ana.join_direct(within=30)
         await ana.wait(lambda r, e: says(e, "Rappel") and r == direct)
@@ -250,9 +238,8 @@ async def test_reminder_sent_once_across_restarts(synapse: SynapseServer,
         reminders = notices(ana, direct, bot, "Rappel")
         assert len(reminders) == 1, [e.body for e in reminders]
         assert "Pot de rentrée" in reminders[0].body
-        with database(bot) as db:
-            [(status,)] = db.execute("SELECT status FROM jobs WHERE key = ?",
-                                     (f"meetup.remind:{number}:1440",))
+        [(status,)] = db_peek.fetch(bot.db_url, "SELECT status FROM jobs WHERE key = ?",
+                                    f"meetup.remind:{number}:1440")
         assert status == "done"
         assert not [r for r in ben.invites if r != room]  # ben (maybe) got no reminder
     finally:

@@ -16,8 +16,8 @@ from tests.matrix_harness.synapse import SynapseServer
 
 
 @pytest.fixture
-def own_bot(synapse: SynapseServer, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(synapse, tmp_path / "bot")
+def own_bot(synapse: SynapseServer, tmp_path: Path, bot_database: str) -> Iterator[BotProcess]:
+    process = BotProcess(synapse, tmp_path / "bot", database_url=bot_database)
     process.start()
     try:
         yield process

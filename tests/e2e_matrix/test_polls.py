@@ -22,6 +22,9 @@ from nio.crypto import decrypt_attachment
 from tests.e2e_matrix.helpers import BotProcess, Member, download, reply_target
 from tests.matrix_harness.synapse import SynapseServer
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 POLL = re.compile(r"Scrutin (\d+) : ")
 DEMAND = re.compile(r"#(\d+) · ")
 START = "org.matrix.msc3381.poll.start"

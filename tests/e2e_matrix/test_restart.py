@@ -12,10 +12,13 @@ from tests.e2e_matrix.helpers import PASSWORD, BotProcess, Member, reply_target
 from tests.matrix_harness.nio_helpers import unique_localpart
 from tests.matrix_harness.synapse import SynapseServer
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 
 @pytest.fixture
-def own_bot(synapse: SynapseServer, tmp_path: Path) -> Iterator[BotProcess]:
-    process = BotProcess(synapse, tmp_path / "bot")
+def own_bot(synapse: SynapseServer, tmp_path: Path, bot_database: str) -> Iterator[BotProcess]:
+    process = BotProcess(synapse, tmp_path / "bot", database_url=bot_database)
     try:
         yield process
     finally:

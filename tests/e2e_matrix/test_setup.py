@@ -7,6 +7,9 @@ from nio import RoomMessageNotice
 from tests.e2e_matrix.helpers import BotProcess, Member, reply_target
 from tests.matrix_harness.synapse import SynapseServer
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 DENIED_FR = "Seuls les modérateurs peuvent faire cela."
 DENIED_EN = "Only moderators can do this."
 

@@ -13,6 +13,9 @@ from nio.crypto import decrypt_attachment
 from tests.e2e_matrix.helpers import BotProcess, Member, download, reply_target
 from tests.matrix_harness.synapse import SynapseServer
 
+# This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
+BOT_BACKEND = "postgresql"
+
 SIGN_ALICE = (
     '!tribune signer nom="Alice Martin" metier=graphiste ville=Lyon public=oui consentement=oui'
 )
