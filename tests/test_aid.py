@@ -185,13 +185,21 @@ async def test_only_the_other_side_confirms(core: Core) -> None:
     "draft",
     [request(skills="markting"), request(skills=""), request(description=""),
      request(description="x" * 1501), request(category="magie"), request(hours="0"),
-     request(tags="t" * 301)],
+     request(tags="t" * 301), request(city="Saint-" * 30)],
 )
 async def test_bad_posts_write_nothing(core: Core, draft: PostDraft) -> None:
     with pytest.raises(InvalidInput):
         await core.aid.post(member("ben"), place(), draft)
     async with core.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(AidPost)) == 0
+
+
+async def test_an_over_long_profile_city_is_refused(core: Core) -> None:
+    await core.aid.set_profile(member("ana"), place(), skills="coaching", city="Lyon")
+    with pytest.raises(InvalidInput) as caught:
+        await core.aid.set_profile(member("ana"), place(), city="Saint-" * 30)
+    assert caught.value.params["limit"] == 120 and caught.value.params["length"] == 180
+    assert (await core.aid.set_profile(member("ana"), place())).city == "Lyon"
 
 
 async def test_unknown_skill_suggests_the_closest(core: Core) -> None:

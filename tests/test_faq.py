@@ -284,6 +284,14 @@ async def test_moderators_add_edit_retire_and_restore(core: Core) -> None:
         await core.faq.edit(MOD, place(), "aide-velo", Draft())
     with pytest.raises(InvalidInput):
         await core.faq.edit(MOD, place(), "aide-velo", Draft(reviewed="hier"))
+    for too_long in (Draft(topics="mobilité, " * 40), Draft(questions="Une aide ? " * 30)):
+        with pytest.raises(InvalidInput) as refused:
+            await core.faq.edit(MOD, place(), "aide-velo", too_long)
+        assert refused.value.params["length"] > refused.value.params["limit"]
+    with pytest.raises(InvalidInput):
+        await core.faq.add_alias(MOD, place(), "aide-velo", "vélo cargo " * 30)
+    kept = await core.faq.show(MOD, place(), "aide-velo")
+    assert kept.topics == ("mobilité",) and "vélo cargo vélo cargo" not in str(kept)
     retired = await core.faq.set_status(MOD, place(), "aide-velo", "retired")
     assert retired.status == "retired"
     gone = await core.faq.search(ANA, place(), "aide achat velo cargo")

@@ -145,12 +145,20 @@ def post_fields(draft: PostDraft, *, editing: bool = False) -> dict[str, Any]:
     if not editing or _given(draft.city):
         city = "" if editing and _cleared(draft.city) else clean_line(draft.city)
         remote = not city or fold(city) in REMOTE_WORDS
+        _check_city(city)
         fields["remote"] = remote
-        fields["city"] = None if remote else city[:CITY_LIMIT]
+        fields["city"] = None if remote else city
     if not editing or _given(draft.hours):
         cleared = not draft.hours or (editing and _cleared(draft.hours))
         fields["hours"] = None if cleared else float(parse_hours(draft.hours))
     return fields
+
+
+def _check_city(city: str) -> None:
+    if len(city) > CITY_LIMIT:
+        raise InvalidInput(
+            N_("The {field} is too long: {limit} characters at most (you sent {length})."),
+            field=N_("city"), limit=CITY_LIMIT, length=len(city))
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +297,9 @@ class AidService:
     async def set_profile(self, actor: Actor, place: Place, *, skills: str | None = None,
                           city: str | None = None, notify: bool | None = None) -> Profile:
         keys = parse_skills(skills) if skills is not None else None
+        if city is not None:
+            city = clean_line(city)
+            _check_city(city)
         async with self.db.transaction() as session:
             collective = await ensure_collective(session, place, **self.defaults)
             member = await ensure_member(session, actor, collective)
@@ -300,7 +311,7 @@ class AidService:
             if keys is not None:
                 profile.skills = ",".join(keys)
             if city is not None:
-                profile.city = clean_line(city)[:120] or None
+                profile.city = city or None
             if notify is not None:
                 profile.notify = notify
             profile.updated_at = utcnow()

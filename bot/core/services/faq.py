@@ -76,6 +76,7 @@ SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 TITLE_LIMIT = 200
 ANSWER_LIMIT = 3500
 ALIAS_LIMIT = 200
+TOPICS_LIMIT = 300
 QUESTION_LIMIT = 500  # characters of a question that are searched and queued
 QUERY_TERMS = 24
 CANDIDATES = 60  # entries the database ranks first, then scored here
@@ -977,9 +978,13 @@ class FaqService:
             entry = await self._entry(session, slug, active_only=False)
             if question_id is not None:
                 queued = await self._queued(session, collective, question_id)
-                alias = queued.text
+                alias = clean_line(queued.text)[:ALIAS_LIMIT]  # a member's words, as asked
                 queued.status = "closed"
-            alias = clean_line(alias)[:ALIAS_LIMIT]
+            alias = clean_line(alias)
+            if len(alias) > ALIAS_LIMIT:
+                raise InvalidInput(
+                    N_("The {field} is too long: {limit} characters at most (you sent {length})."),
+                    field=N_("alias"), limit=ALIAS_LIMIT, length=len(alias))
             if not alias:
                 raise InvalidInput(N_("Write the alias in quotes, for example {example}."),
                                    example='"congé mat"')
@@ -1213,11 +1218,21 @@ def _apply(entry: FaqEntry, draft: Draft) -> None:
         entry.sources = json.dumps([[s.name, s.url] for s in parse_sources(draft.sources)],
                                    ensure_ascii=False)
     if draft.topics is not None:
-        topics = [clean_line(t) for t in re.split(r"[;,]", draft.topics) if clean_line(t)]
-        entry.topics = ", ".join(topics)[:300]
+        topics = ", ".join(clean_line(t) for t in re.split(r"[;,]", draft.topics)
+                           if clean_line(t))
+        if len(topics) > TOPICS_LIMIT:
+            raise InvalidInput(
+                N_("The {field} is too long: {limit} characters at most (you sent {length})."),
+                field=N_("topics"), limit=TOPICS_LIMIT, length=len(topics))
+        entry.topics = topics
     if draft.questions is not None:
-        questions = [clean_line(q)[:ALIAS_LIMIT] for q in draft.questions.split(";")
-                     if clean_line(q)]
+        questions = [clean_line(q) for q in draft.questions.split(";") if clean_line(q)]
+        for question in questions:
+            if len(question) > ALIAS_LIMIT:
+                raise InvalidInput(
+                    N_("The {field} is too long: {limit} characters at most "
+                       "(you sent {length})."),
+                    field=N_("question"), limit=ALIAS_LIMIT, length=len(question))
         entry.questions = json.dumps(questions, ensure_ascii=False)
     if draft.reviewed is not None:
         entry.reviewed_on = parse_review_date(draft.reviewed)
