@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from bot.core.app import Core
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.scheduler import Scheduler
 from bot.core.services.demands import Draft
-from bot.core.services.polls import PollDraft, parse_ballot
+from bot.core.services.polls import PollDraft, PollService, parse_ballot
 from bot.core.services.tribune import SignatureForm
 from bot.db.models import Ballot, Poll, PollVoter, utcnow
 from bot.recount import summary
@@ -253,3 +254,20 @@ async def test_refused_ballots_are_answered_from_the_batch(
     with pytest.raises(InvalidInput, match="closed"):
         await core.polls.vote(member("m1"), place(), poll.id, "A")
     assert "one by one" not in caplog.text
+
+
+def test_power_level_eligibility_never_breaks_on_a_malformed_level() -> None:
+    def check(required: str, *roles: str) -> bool:
+        poll = Poll(eligibility="role", eligible_role=required)
+        actor = dataclasses.replace(member("ana"), roles=roles)
+        try:
+            PollService._check_role(actor, poll)
+        except PermissionDenied:
+            return False
+        return True
+
+    assert check("level:50", "level:100") and not check("level:50", "level:10")
+    assert check("level:50", "level:oops", "level:60")
+    assert not check("level:50", "level:oops")
+    assert not check("level:oops", "level:100")  # a stored level that is not a number
+    assert check("123", "123") and not check("123", "level:100")

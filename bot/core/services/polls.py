@@ -761,9 +761,10 @@ class PollService:
         if poll.eligibility == "role" and poll.eligible_role not in actor.roles:
             level = poll.eligible_role or ""
             allowed = False
-            if level.startswith("level:"):
-                mine = [int(r[6:]) for r in actor.roles if r.startswith("level:")]
-                allowed = bool(mine) and max(mine) >= int(level[6:])
+            needed = _power_level(level)
+            if needed is not None:
+                mine = [n for n in map(_power_level, actor.roles) if n is not None]
+                allowed = bool(mine) and max(mine) >= needed
             if not allowed:
                 raise PermissionDenied(N_("Only members with the required role may vote in "
                                           "this poll."))
@@ -962,4 +963,14 @@ def _result_from_json(data: dict[str, Any], info: PollInfo) -> PollResult:
         data["turnout"], tuple((name, count) for name, count in data["by_collective"]),
         data.get("detail", {}),
     )
+
+
+def _power_level(role: str) -> int | None:
+    """N for a Matrix power-level role ``level:N``; None for anything else."""
+    if not role.startswith("level:"):
+        return None
+    try:
+        return int(role[6:])
+    except ValueError:
+        return None
 
