@@ -44,6 +44,18 @@ def build_adapters(core: Core, *, console: bool = False) -> list[Adapter]:
 READY_TIMEOUT = 60.0
 
 
+def log_tasks() -> None:
+    """What every task of the bot is waiting for (``kill -USR1``), to see why a bot
+    is slow to answer or to stop."""
+    lines = []
+    for task in asyncio.all_tasks():
+        frames = task.get_stack(limit=8)
+        where = " <- ".join(f"{f.f_code.co_name} ({f.f_code.co_filename.rsplit('/', 1)[-1]}:"
+                            f"{f.f_lineno})" for f in reversed(frames))
+        lines.append(f"  {task.get_name()}: {where or 'not started'}")
+    log.warning("%d tasks:\n%s", len(lines), "\n".join(sorted(lines)))
+
+
 async def _schedule_when_ready(core: Core, adapters: list[Adapter]) -> None:
     """Run due jobs only once every platform can be written to: a reminder or a
     poll result that came due while the bot was down must not be lost at start."""
@@ -86,16 +98,23 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
     tasks = [asyncio.create_task(a.run(), name=a.name) for a in adapters]
     scheduler = asyncio.create_task(_schedule_when_ready(core, adapters), name="scheduler")
     stopping: set[asyncio.Task[None]] = set()
+    stop_requested = False
 
     def request_stop() -> None:
+        nonlocal stop_requested
+        if not stop_requested:
+            stop_requested = True
+            log.info("stopping")
         for stop in (core.scheduler.stop, *(adapter.stop for adapter in adapters)):
             task = loop.create_task(stop())
             stopping.add(task)
             task.add_done_callback(stopping.discard)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    handlers = {signal.SIGINT: request_stop, signal.SIGTERM: request_stop,
+                signal.SIGUSR1: log_tasks}
+    for sig, handler in handlers.items():
         try:
-            loop.add_signal_handler(sig, request_stop)
+            loop.add_signal_handler(sig, handler)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
     try:
@@ -114,3 +133,4 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
             raise SystemExit(1)
     finally:
         await core.close()
+        log.info("stopped")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -92,3 +93,26 @@ def test_english_collective(tmp_path: Path) -> None:
     result = run_console(tmp_path, "!help\n!tribune sign name=A profession=b city=c consent=yes\n")
     assert "Thank you, your signature has been recorded." in result.stdout
     assert "!tribune sign" in result.stdout
+
+
+def test_a_signal_stops_the_console_while_it_waits_for_a_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[bot]\ndata_dir = "{tmp_path / "data"}"\n')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "-c", str(config), "console"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=tmp_path,
+    )
+    try:
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write("!tribune\n")
+        process.stdin.flush()
+        while "signature" not in process.stdout.readline():  # the reply: it is serving
+            assert process.poll() is None
+        process.send_signal(signal.SIGINT)  # Ctrl-C; stdin stays open, no line comes
+        assert process.wait(timeout=15) == 0
+        assert "stopped" in process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import shlex
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -126,24 +127,51 @@ class ConsoleAdapter:
                 self.show(reply)
         return True
 
-    async def _readline(self) -> str:
-        return await asyncio.to_thread(self.stdin.readline)
+    def _start_reader(self) -> asyncio.Queue[str]:
+        """Lines of stdin, read by a daemon thread: a stop (Ctrl-C, SIGTERM) does not
+        wait for the next line, and the process can exit while the thread still reads."""
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[str] = asyncio.Queue()
+
+        def read() -> None:
+            while True:
+                try:
+                    line = self.stdin.readline()
+                except (OSError, ValueError):  # stdin closed under us
+                    line = ""
+                try:
+                    loop.call_soon_threadsafe(lines.put_nowait, line)
+                except RuntimeError:  # the loop is closed: the bot has stopped
+                    return
+                if line == "":
+                    return
+
+        threading.Thread(target=read, name="console-stdin", daemon=True).start()
+        return lines
 
     async def run(self) -> None:
         self.core.outbox.register(Platform.CONSOLE.value, self.announce, self.tell)
         with use_locale(await self.core.locale_for(self.place)):
             self.write(_("independants-bot console. Type !aide for the commands, :quit to leave."))
+        lines = self._start_reader()
+        stopped = asyncio.ensure_future(self._stopped.wait())
         try:
             while not self._stopped.is_set():
                 if self.interactive:
                     self.stdout.write("> ")
                     self.stdout.flush()
-                line = await self._readline()
+                next_line = asyncio.ensure_future(lines.get())
+                await asyncio.wait({next_line, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                if not next_line.done():
+                    next_line.cancel()
+                    break
+                line = next_line.result()
                 if line == "":
                     break
                 if not await self.handle_line(line):
                     break
         finally:
+            stopped.cancel()
             self.core.outbox.unregister(Platform.CONSOLE.value)
 
     async def stop(self) -> None:

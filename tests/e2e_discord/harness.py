@@ -169,6 +169,8 @@ guild_ready_timeout = 0.2
             try:
                 await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
             except TimeoutError:
+                process.send_signal(signal.SIGUSR1)  # the bot logs what its tasks wait for
+                await asyncio.sleep(1.0)
                 process.kill()
                 await process.wait()
                 raise AssertionError(

@@ -108,6 +108,8 @@ class BotProcess:
             try:
                 process.wait(within)
             except subprocess.TimeoutExpired as exc:
+                process.send_signal(signal.SIGUSR1)  # the bot logs what its tasks wait for
+                time.sleep(1.0)
                 process.kill()
                 process.wait()
                 raise AssertionError(
