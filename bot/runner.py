@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.core.app import Core
@@ -89,6 +89,46 @@ async def _schedule_when_ready(core: Core, adapters: list[Adapter]) -> None:
     await core.scheduler.run()
 
 
+STRAGGLER_SECONDS = 5.0
+
+
+async def _finish_stragglers(within: float = STRAGGLER_SECONDS,
+                             tasks: set[asyncio.Task[Any]] | None = None) -> None:
+    """Let the tasks still running (a message refresh reading the database, a database
+    connection being closed) end before the database engine goes; cancel the rest.
+    Cancelling one in the middle of a query would leave its connection to be closed
+    after the loop is gone."""
+    current = asyncio.current_task()
+    others = [task for task in (asyncio.all_tasks() if tasks is None else tasks)
+              if task is not current and not task.done()]
+    timers = [task for task in others if _sleeping(task)]  # e.g. discord.py view timeouts
+    for task in timers:
+        task.cancel()
+    if not others:
+        return
+    _done, late = await asyncio.wait(others, timeout=within)
+    if late:
+        log.warning("cancelling %d task(s) still running at shutdown: %s", len(late),
+                    ", ".join(sorted(_describe(task) for task in late)))
+        for task in late:
+            task.cancel()
+        await asyncio.wait(late, timeout=2.0)
+
+
+def _sleeping(task: asyncio.Task[object]) -> bool:
+    """True when ``task`` waits in :func:`asyncio.sleep`: a timer, safe to cancel."""
+    coroutine = task.get_coro()
+    while (inner := getattr(coroutine, "cr_await", None)) is not None and hasattr(inner,
+                                                                                 "cr_code"):
+        coroutine = inner
+    return getattr(coroutine, "cr_code", None) is asyncio.sleep.__code__
+
+
+def _describe(task: asyncio.Task[object]) -> str:
+    coroutine = task.get_coro()
+    return f"{task.get_name()} ({getattr(coroutine, '__qualname__', coroutine)})"
+
+
 async def serve(settings: Settings, *, console: bool = False) -> None:
     core = Core(settings)
     await core.start()
@@ -132,5 +172,6 @@ async def serve(settings: Settings, *, console: bool = False) -> None:
         if failed:
             raise SystemExit(1)
     finally:
+        await _finish_stragglers()
         await core.close()
         log.info("stopped")

@@ -419,7 +419,7 @@ class Aid(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.router.remove("aid:")
-        self.live.close()
+        await self.live.aclose()
 
     # -- notices ----------------------------------------------------------------------------
 

@@ -179,6 +179,8 @@ class LiveMessages:
         self._where: OrderedDict[Hashable, dict[int, tuple[int, int]]] = OrderedDict()
         self._pending: dict[Hashable, Refresh] = {}
         self._tasks: dict[Hashable, asyncio.Task[None]] = {}
+        self._sleeping: set[Hashable] = set()
+        self._closed = False
 
     def remember(self, item: Hashable, guild_id: int | None, channel_id: int | None,
                  message_id: int | None) -> None:
@@ -204,7 +206,7 @@ class LiveMessages:
         return bool(self._where.get(item))
 
     def refresh(self, item: Hashable, build: Refresh) -> None:
-        if not self.shown(item):
+        if self._closed or not self.shown(item):
             return
         self._pending[item] = build
         if item not in self._tasks:
@@ -215,7 +217,13 @@ class LiveMessages:
         try:
             while (build := self._pending.pop(item, None)) is not None:
                 await self._edit(item, build)
-                await asyncio.sleep(self.interval)
+                if self._closed:
+                    return
+                self._sleeping.add(item)
+                try:
+                    await asyncio.sleep(self.interval)
+                finally:
+                    self._sleeping.discard(item)
         finally:
             self._tasks.pop(item, None)
 
@@ -239,10 +247,29 @@ class LiveMessages:
                 log.warning("could not refresh message %s of %r: %s", message_id, item, exc)
 
     def close(self) -> None:
+        """Drop every refresh at once, even one under way."""
+        self._closed = True
         for task in self._tasks.values():
             task.cancel()
         self._tasks.clear()
         self._pending.clear()
+
+    async def aclose(self, within: float = 5.0) -> None:
+        """Stop refreshing when the bot stops: waiting refreshes are dropped, and one
+        under way (it may be reading the database) finishes first, for up to
+        ``within`` seconds."""
+        self._closed = True
+        self._pending.clear()
+        tasks = list(self._tasks.items())
+        for item, task in tasks:
+            if item in self._sleeping:
+                task.cancel()
+        if tasks:
+            _done, late = await asyncio.wait([task for _item, task in tasks], timeout=within)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*(task for _item, task in tasks), return_exceptions=True)
+        self._tasks.clear()
 
 
 async def post(call: Call, message: Message, *, ephemeral: bool | None = None) -> int | None:
@@ -291,7 +318,7 @@ class Demands(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.router.remove("demand:")
-        self.live.close()
+        await self.live.aclose()
 
     # -- proposing -------------------------------------------------------------------------
 

@@ -415,7 +415,7 @@ class Meetups(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.router.remove("meetup:")
-        self.live.close()
+        await self.live.aclose()
 
     # -- creating, changing, cancelling ------------------------------------------------------
 

@@ -478,7 +478,7 @@ class Polls(commands.Cog):
 
     async def cog_unload(self) -> None:
         self.bot.router.remove("poll:")
-        self.live.close()
+        await self.live.aclose()
 
     # -- commands --------------------------------------------------------------------------
 

@@ -328,3 +328,25 @@ async def test_unrelated_reactions_responses_and_redactions_are_ignored(core: Co
         await adapter._on_event(client, room, item)  # type: ignore[arg-type]
     for kind in ("m.reaction", "m.poll.response", "m.room.redaction"):
         assert await adapter.state.claim_event(f"${kind}"), f"{kind} was handled"
+
+
+async def test_throttle_counts_the_interval_from_the_end_of_a_slow_run() -> None:
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []
+
+    async def slow(_key: str) -> None:  # building and sending the edit takes time
+        began = loop.time()
+        await asyncio.sleep(0.15)
+        spans.append((began, loop.time()))
+
+    throttle: _polls.Throttle[str] = _polls.Throttle(0.2, slow)
+    throttle.request("p")
+    await asyncio.sleep(0.05)
+    throttle.request("p")  # arrives while the first run is still sending
+    for _ in range(100):
+        if len(spans) == 2:
+            break
+        await asyncio.sleep(0.05)
+    [(_start, first_end), (second_start, _end)] = spans
+    assert second_start - first_end >= 0.19, spans
+    await throttle.close()

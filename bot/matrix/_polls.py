@@ -249,18 +249,22 @@ class Throttle(Generic[K]):
     def request(self, key: K) -> None:
         if key in self._pending:
             return
-        delay = max(0.0, self._last.get(key, -math.inf) + self.interval - self._clock())
-        task = asyncio.get_running_loop().create_task(self._run(key, delay))
+        task = asyncio.get_running_loop().create_task(self._run(key))
         self._pending[key] = task
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def _wait_for(self, key: K) -> float:
+        return self._last.get(key, -math.inf) + self.interval - self._clock()
+
     def pending(self, key: K) -> bool:
         return key in self._pending
 
-    async def _run(self, key: K, delay: float) -> None:
+    async def _run(self, key: K) -> None:
         try:
-            if delay > 0:
+            # The interval counts from the end of the last run (a slow run must not
+            # bring the next one closer), so it is measured again after each wait.
+            while (delay := self._wait_for(key)) > 0:  # noqa: ASYNC110 - a moving deadline
                 await asyncio.sleep(delay)
         except asyncio.CancelledError:
             self._pending.pop(key, None)
@@ -272,6 +276,8 @@ class Throttle(Generic[K]):
             await self._action(key)
         except Exception:
             log.exception("throttled update of %s failed", key)
+        finally:
+            self._last[key] = self._clock()
 
     async def close(self) -> None:
         """Cancel waiting and running updates (used when the adapter stops)."""
