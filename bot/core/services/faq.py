@@ -981,10 +981,7 @@ class FaqService:
                 alias = clean_line(queued.text)[:ALIAS_LIMIT]  # a member's words, as asked
                 queued.status = "closed"
             alias = clean_line(alias)
-            if len(alias) > ALIAS_LIMIT:
-                raise InvalidInput(
-                    N_("The {field} is too long: {limit} characters at most (you sent {length})."),
-                    field=N_("alias"), limit=ALIAS_LIMIT, length=len(alias))
+            _check_not_too_long(N_("alias"), alias, ALIAS_LIMIT)
             if not alias:
                 raise InvalidInput(N_("Write the alias in quotes, for example {example}."),
                                    example='"congé mat"')
@@ -1220,19 +1217,12 @@ def _apply(entry: FaqEntry, draft: Draft) -> None:
     if draft.topics is not None:
         topics = ", ".join(clean_line(t) for t in re.split(r"[;,]", draft.topics)
                            if clean_line(t))
-        if len(topics) > TOPICS_LIMIT:
-            raise InvalidInput(
-                N_("The {field} is too long: {limit} characters at most (you sent {length})."),
-                field=N_("topics"), limit=TOPICS_LIMIT, length=len(topics))
+        _check_not_too_long(N_("topics"), topics, TOPICS_LIMIT)
         entry.topics = topics
     if draft.questions is not None:
         questions = [clean_line(q) for q in draft.questions.split(";") if clean_line(q)]
         for question in questions:
-            if len(question) > ALIAS_LIMIT:
-                raise InvalidInput(
-                    N_("The {field} is too long: {limit} characters at most "
-                       "(you sent {length})."),
-                    field=N_("question"), limit=ALIAS_LIMIT, length=len(question))
+            _check_not_too_long(N_("question"), question, ALIAS_LIMIT)
         entry.questions = json.dumps(questions, ensure_ascii=False)
     if draft.reviewed is not None:
         entry.reviewed_on = parse_review_date(draft.reviewed)
@@ -1241,6 +1231,10 @@ def _apply(entry: FaqEntry, draft: Draft) -> None:
 def _check_length(label: str, value: str, limit: int) -> None:
     if not value:
         raise InvalidInput(N_("The {field} cannot be empty."), field=label)
+    _check_not_too_long(label, value, limit)
+
+
+def _check_not_too_long(label: str, value: str, limit: int) -> None:
     if len(value) > limit:
         raise InvalidInput(
             N_("The {field} is too long: {limit} characters at most (you sent {length})."),
