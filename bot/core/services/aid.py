@@ -355,15 +355,17 @@ class AidService:
                 notices = await self._match(session, scope, post, info, collective.locale)
             return PostCreated(info, notices)
 
-    async def _editable(self, session: AsyncSession, actor: Actor, scope: Scope,
-                        number: int) -> tuple[AidPost, Member | None]:
-        """Post ``number`` and the actor's member row, if the actor may change it."""
+    async def _editable(
+        self, session: AsyncSession, actor: Actor, scope: Scope, number: int,
+        refusal: str = N_("Only the author of this post or a moderator can change it."),
+    ) -> tuple[AidPost, Member | None]:
+        """Post ``number`` and the actor's member row, if the actor may change (or close)
+        it; ``refusal`` says why not."""
         member = await find_member(session, actor)
         post = await self._get(session, scope, number)
         mine = member is not None and member.person_id == post.person_id
         if not (mine or actor.is_moderator):
-            raise PermissionDenied(N_("Only the author of this post or a moderator can "
-                                      "change it."))
+            raise PermissionDenied(refusal)
         if post.status != "open":
             raise InvalidInput(N_("This post is no longer open."))
         return post, member
@@ -485,14 +487,10 @@ class AidService:
         """Close a post as fulfilled (its author or a moderator)."""
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
-            member = await find_member(session, actor)
-            post = await self._get(session, scope, number)
+            post, member = await self._editable(
+                session, actor, scope, number,
+                N_("Only the author of this post or a moderator can close it."))
             mine = member is not None and member.person_id == post.person_id
-            if not (mine or actor.is_moderator):
-                raise PermissionDenied(N_("Only the author of this post or a moderator can "
-                                          "close it."))
-            if post.status != "open":
-                raise InvalidInput(N_("This post is no longer open."))
             post.status = "fulfilled"
             post.updated_at = utcnow()
             for job in (EXPIRE_JOB, EXPIRY_REMINDER_JOB):

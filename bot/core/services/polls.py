@@ -693,22 +693,11 @@ class PollService:
             member = await ensure_member(session, actor, collective)
             poll = await self._poll(session, scope, number)
             now = utcnow()
-            if poll.status == "scheduled" or poll.opens_at > now:
-                raise InvalidInput(N_("This poll is not open yet."))
-            if poll.status != "open" or poll.closes_at <= now:
-                raise InvalidInput(N_("This poll is closed: ballots are no longer accepted."))
+            self._check_open(poll, now)
             await self._check_eligible(session, actor, member, collective, poll)
             keys = [o.key for o in await session.scalars(
                 select(PollOption).where(PollOption.poll_id == poll.id).order_by(PollOption.key))]
-            try:
-                normal = voting.validate(poll.method, keys, ballot, max_choices=poll.max_choices)
-            except voting.BallotError as exc:
-                raise InvalidInput(
-                    BALLOT_MESSAGES[exc.reason], value=str(exc.value)[:40],
-                    limit=exc.limit or 0, options=", ".join(keys),
-                    examples=EXAMPLES[poll.method].replace("N", str(poll.id)),
-                ) from None
-            content = json.dumps(voting.ballot_to_json(poll.method, normal), sort_keys=True)
+            content = self._ballot_content(poll, keys, ballot)
             slot = (self._hash("ballot", poll.id, member.person_id) if poll.secret
                     else f"person:{member.person_id}")
             existing = await session.scalar(
