@@ -60,16 +60,22 @@ def direct_room() -> MatrixRoom:
     return room
 
 
-async def test_a_post_and_its_thread(core: Core) -> None:
+async def collective_and_direct_room(
+        core: Core) -> tuple[MatrixAdapter, MatrixRoom, Recorder, Events, Events]:
+    """A collective room of Ana and Ben, and Ana's direct room with the bot."""
     adapter = MatrixAdapter(core)
     room = collective_room("@ana:hs", "@ben:hs")
     recorder = Recorder(adapter, room)
     direct = direct_room()
     recorder.rooms[DIRECT] = direct
     await adapter.state.save_direct_room(BOT, "@ana:hs", DIRECT)
-    events = Events(adapter, room, recorder)
     in_direct = Events(adapter, direct, recorder)
-    in_direct.count = 100
+    in_direct.count = 100  # event ids apart from the collective room's
+    return adapter, room, recorder, Events(adapter, room, recorder), in_direct
+
+
+async def test_a_post_and_its_thread(core: Core) -> None:
+    adapter, room, recorder, events, in_direct = await collective_and_direct_room(core)
 
     await events.say("@ana:hs", "!entraide profil competences=marketing")
     await events.say("@ben:hs", '!entraide demander competences=marketing ville=Lyon '
@@ -148,15 +154,7 @@ async def test_a_post_closed_elsewhere_is_shown_closed_after_a_sync(core: Core) 
 
 
 async def test_a_changed_post_is_shown_changed(core: Core) -> None:
-    adapter = MatrixAdapter(core)
-    room = collective_room("@ana:hs", "@ben:hs")
-    recorder = Recorder(adapter, room)
-    direct = direct_room()
-    recorder.rooms[DIRECT] = direct
-    await adapter.state.save_direct_room(BOT, "@ana:hs", DIRECT)
-    events = Events(adapter, room, recorder)
-    in_direct = Events(adapter, direct, recorder)
-    in_direct.count = 100
+    adapter, room, recorder, events, in_direct = await collective_and_direct_room(core)
     await events.say("@ana:hs", '!entraide demander competences=marketing ville=Lyon '
                                 'description="Relire ma page de vente"')
     post_id = f"$sent{len(recorder.sent)}"

@@ -7,6 +7,7 @@ top-level conftest), so the whole run shares one homeserver.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,3 +32,13 @@ def bot(synapse: SynapseServer, tmp_path_factory: pytest.TempPathFactory,
             assert "Traceback" not in log, log
     finally:
         drop_bot_database(database_url)
+
+
+@pytest.fixture
+def own_bot(synapse: SynapseServer, tmp_path: Path, bot_database: str) -> Iterator[BotProcess]:
+    """A bot process of the test's own, not started (to change its config or account first)."""
+    process = BotProcess(synapse, tmp_path / "bot", database_url=bot_database)
+    try:
+        yield process
+    finally:
+        process.stop()

@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
-
-import pytest
 
 from tests.e2e_matrix.helpers import PASSWORD, BotProcess, Member
 from tests.matrix_harness.nio_helpers import unique_localpart
@@ -16,15 +12,6 @@ from tests.matrix_harness.synapse import SynapseServer
 
 # This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
 BOT_BACKEND = "postgresql"
-
-
-@pytest.fixture
-def own_bot(synapse: SynapseServer, tmp_path: Path, bot_database: str) -> Iterator[BotProcess]:
-    process = BotProcess(synapse, tmp_path / "bot", database_url=bot_database)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 async def test_the_bot_survives_a_homeserver_restart(synapse: SynapseServer,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from tests.matrix_harness.synapse import SynapseServer
 
 # This module's bot runs on PostgreSQL when a server answers (see tests/conftest.py).
 BOT_BACKEND = "postgresql"
-
-
-@pytest.fixture
-def own_bot(synapse: SynapseServer, tmp_path: Path, bot_database: str) -> Iterator[BotProcess]:
-    process = BotProcess(synapse, tmp_path / "bot", database_url=bot_database)
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def device_of(bot: BotProcess) -> str:
