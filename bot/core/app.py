@@ -85,7 +85,7 @@ class Core:
                               passive_min_score=settings.faq.passive_min_score, **defaults)
         self.identity = IdentityService(self.db, **links)
         self.audit = AuditService(self.db)
-        self.privacy = PrivacyService(self.db)
+        self.privacy = PrivacyService(self.db, polls=self.polls)
         self._profiles: dict[tuple[str, str], Profile] = {}
         self.scheduler.register(PURGE_JOB, self._purge)
         self.scheduler.register(CLOSE_JOB, self._close_poll)

@@ -250,6 +250,19 @@ class ResultAnnouncement:
 
 
 @dataclass(frozen=True, slots=True)
+class VotedPoll:
+    """A poll a person is known to have voted in, for their data export. ``ballot``
+    is the ballot's content for public polls only (``"B"``, ``"B>A>C"``...); a
+    secret ballot is never given back, not even to its author."""
+
+    id: int
+    title: str
+    status: str
+    secret: bool
+    ballot: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PollExport:
     filename: str
     content: bytes
@@ -355,6 +368,17 @@ class PollService:
             poll.receipts, poll.eligibility, poll.quorum_ballots, poll.quorum_percent,
             ballots, voted,
         )
+
+    # -- persons: erasure and data export ----------------------------------------
+
+    async def voted_in(self, session: AsyncSession, person_id: int) -> list[VotedPoll]:
+        """The polls ``person_id`` is known to have voted in (open polls through the
+        voter records of their accounts; public polls through their ballots)."""
+        return []
+
+    async def before_erase(self, session: AsyncSession, person_id: int) -> None:
+        """Called in the erasure transaction before the person's rows are deleted:
+        their ballots stay counted without anything that leads back to them."""
 
     # -- creation ----------------------------------------------------------------
 

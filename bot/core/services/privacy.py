@@ -18,6 +18,7 @@ from bot.core.errors import ConfirmationRequired
 from bot.core.i18n import N_
 from bot.core.services.directory import find_collective, find_member
 from bot.core.services.persons import person_columns
+from bot.core.services.polls import PollService
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
 from bot.db.models import (
@@ -71,8 +72,11 @@ class PurgeResult:
 
 
 class PrivacyService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, polls: PollService | None = None) -> None:
         self.db = db
+        # Ballots and voter records need the ballot key to be found: the poll
+        # service lists them in the export and settles them before an erasure.
+        self.polls = polls
 
     async def member_left(self, place: Place, user_id: str) -> None:
         """Note that a member left a collective (adapters call it on leave events)."""
@@ -164,6 +168,8 @@ class PrivacyService:
 
     async def _erase(self, session: AsyncSession, person_id: int) -> ForgetResult:
         """Delete a person and everything linked to them; scrub the audit log."""
+        if self.polls is not None:
+            await self.polls.before_erase(session, person_id)
         members = (await session.scalars(
             select(Member).where(Member.person_id == person_id)
         )).all()
