@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -56,12 +57,19 @@ def main(argv: list[str] | None = None) -> int:
                                            ("matrix", settings.matrix_enabled)) if on]
         print("Configuration OK. Adapters: " + (", ".join(adapters) or "console")
               + f". Database: {settings.database_url.split('://')[0]}.")
+        print("Ballot key: " + _ballot_key_source(settings) + ".")
         if warning:
             print(f"Warning: {warning}.", file=sys.stderr)
         return 0
+    # Everything the bot writes (database, exports, keys, Matrix store) is for its
+    # user's eyes only, whatever umask it was started with.
+    os.umask(0o077)
     _logging(settings)
     if warning:
         logging.getLogger("bot.config").warning("%s", warning)
+    from bot.private_files import secure_data_dir
+
+    secure_data_dir(settings.bot.data_dir)
     if command == "migrate":
         from bot.db import migrate
 
@@ -74,7 +82,20 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(settings, console=command == "console"))
     except KeyboardInterrupt:
         return 130
+    except ConfigError as exc:  # e.g. a ballot key file too short to be used
+        print(exc.explain(), file=sys.stderr)
+        return 2
     return 0
+
+
+def _ballot_key_source(settings: Settings) -> str:
+    """Where the ballot key comes from (never the key itself)."""
+    if settings.polls.ballot_key:
+        return "polls.ballot_key (or BALLOT_KEY)"
+    path = settings.ballot_key_path
+    if path.exists():
+        return f"{path}"
+    return f"{path}, made at the first start"
 
 
 if __name__ == "__main__":

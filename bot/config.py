@@ -7,6 +7,7 @@ Secrets may come from the environment instead of the file:
 - ``DISCORD_TOKEN``
 - ``MATRIX_PASSWORD``, ``MATRIX_ACCESS_TOKEN``
 - ``DATABASE_URL``
+- ``BALLOT_KEY``
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class BotSettings(_Section):
     timezone: str = "Europe/Paris"
     data_dir: Path = Path("data")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Moderators' export files (data_dir/exports) older than this many days are
+    # deleted, at start and every day; 0: deleted at the next of those cleanups.
+    export_retention_days: Annotated[int, Field(ge=0, le=365)] = 7
 
     @field_validator("timezone")
     @classmethod
@@ -113,11 +117,33 @@ class TribuneSettings(_Section):
     page_size: Annotated[int, Field(ge=1, le=100)] = 20
 
 
+MIN_BALLOT_KEY_BYTES = 32
+NEW_KEY_COMMAND = 'python -c "import secrets; print(secrets.token_hex(32))"'
+NEW_KEY_CAUTION = (
+    "with a new key, members who already voted in an open secret poll can no longer "
+    "replace their ballot and are no longer recognised as having voted"
+)
+
+
 class PollSettings(_Section):
     # Key of the keyed hashes that keep secret ballots unlinkable to voters.
-    # Empty: a key is generated once in data_dir/ballot.key. Several processes
+    # Empty: a key is generated once in ballot_key_file. Several processes
     # on one database must share the same key (set it here or in BALLOT_KEY).
     ballot_key: str = ""
+    # Where the generated key is kept (unset: data_dir/ballot.key).
+    ballot_key_file: Path | None = None
+
+    @field_validator("ballot_key")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value.encode()) < MIN_BALLOT_KEY_BYTES:
+            raise ValueError(
+                f"too short (also when given as BALLOT_KEY): a ballot key needs at least "
+                f"{MIN_BALLOT_KEY_BYTES} bytes. Make one with {NEW_KEY_COMMAND}, or leave "
+                "it empty to use a key file. Change the key only while no secret poll is "
+                f"open: {NEW_KEY_CAUTION}"
+            )
+        return value
 
 
 class AidSettings(_Section):
@@ -178,6 +204,11 @@ class Settings(_Section):
         return f"sqlite+aiosqlite:///{self.bot.data_dir / 'bot.sqlite3'}"
 
     @property
+    def ballot_key_path(self) -> Path:
+        """The file of the generated ballot key (used when ``polls.ballot_key`` is empty)."""
+        return self.polls.ballot_key_file or self.bot.data_dir / "ballot.key"
+
+    @property
     def discord_enabled(self) -> bool:
         return bool(self.discord.token)
 
@@ -199,7 +230,8 @@ class ConfigError(Exception):
         super().__init__(f"{source}: " + "; ".join(problems))
 
     def explain(self) -> str:
-        lines = [f"Configuration problem in {self.source}:"]
+        lines = [f"Configuration problem in {self.source}:" if self.source
+                 else "Configuration problem:"]
         lines += [f"  - {problem}" for problem in self.problems]
         lines.append("See config.example.toml for every key and its default.")
         return "\n".join(lines)
@@ -316,6 +348,10 @@ def load_settings(
         problems.append(f"tribune.text_file: file {settings.tribune.text_file} not found")
     if settings.faq.corpus_dir and not settings.faq.corpus_dir.is_dir():
         problems.append(f"faq.corpus_dir: folder {settings.faq.corpus_dir} not found")
+    if not settings.polls.ballot_key:
+        problem = ballot_key_file_problem(settings.ballot_key_path)
+        if problem:
+            problems.append(problem)
     matrix = settings.matrix
     if (matrix.homeserver or matrix.user_id) and not settings.matrix_enabled:
         problems.append(
@@ -324,3 +360,37 @@ def load_settings(
     if problems:
         raise ConfigError(str(path), problems)
     return settings
+
+
+def read_ballot_key_file(path: Path) -> bytes | None:
+    """The key held in ``path`` (None when there is no such file); a file that cannot
+    be read or holds too short a key raises :class:`ConfigError` saying what to do."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError("", [f"polls.ballot_key_file: {path} cannot be read "
+                                f"({exc.strerror})"]) from None
+    try:
+        key = raw.decode("utf-8").strip().encode()
+    except UnicodeDecodeError:
+        key = b""
+    if len(key) < MIN_BALLOT_KEY_BYTES:
+        raise ConfigError("", [
+            f"polls.ballot_key_file: {path} holds {len(key)} bytes of key; a ballot key "
+            f"needs at least {MIN_BALLOT_KEY_BYTES} (a first start stopped while writing "
+            "the file can leave it empty). If a backup of this file holds a full key, "
+            "restore it. Otherwise delete the file and start the bot again, which makes a "
+            f"new key; do that only while no secret poll is open: {NEW_KEY_CAUTION}"
+        ])
+    return key
+
+
+def ballot_key_file_problem(path: Path) -> str | None:
+    """What is wrong with an existing ballot key file (None: usable, or not made yet)."""
+    try:
+        read_ballot_key_file(path)
+    except ConfigError as exc:
+        return exc.problems[0]
+    return None

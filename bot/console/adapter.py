@@ -27,6 +27,7 @@ from bot.core.render import errors as render_errors
 from bot.core.render.message import Message, Tone
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
+from bot.private_files import exports_dir, write_private
 from bot.textcmd import build_registry
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ class ConsoleAdapter:
         self.actor = Actor(Platform.CONSOLE, settings.user, settings.user, settings.moderator)
         self.place = Place(Platform.CONSOLE, COLLECTIVE_ID, "console", "console")
         self.registry = build_registry(prefix="!")
-        self.exports_dir = core.settings.bot.data_dir / "exports"
+        self.exports_dir = exports_dir(core.settings.bot.data_dir)
         self.interactive = settings.prompt and self.stdin.isatty()
         self._stopped = asyncio.Event()
 
@@ -70,11 +71,8 @@ class ConsoleAdapter:
         self.write(text)
 
     def _save(self, filename: str, content: bytes) -> Path:
-        self.exports_dir.mkdir(parents=True, exist_ok=True)
-        path = self.exports_dir / Path(filename).name
-        path.write_bytes(content)
-        path.chmod(0o600)
-        return path
+        """Write an export in a private file (deleted after bot.export_retention_days)."""
+        return write_private(self.exports_dir / Path(filename).name, content)
 
     async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
         self.write(f"[#{channel_id}] " + message.plain_text())

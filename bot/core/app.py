@@ -6,8 +6,9 @@ import logging
 import os
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings, read_ballot_key_file
 from bot.core.outbox import Outbox
 from bot.core.scheduler import JobContext, Scheduler, schedule
 from bot.core.services.aid import DIGEST_JOB, EXPIRE_JOB, EXPIRY_REMINDER_JOB, AidService
@@ -26,27 +27,72 @@ from bot.core.types import Place
 from bot.db import migrate
 from bot.db.engine import Database
 from bot.db.models import utcnow
+from bot.private_files import expire_exports, tighten
 
 log = logging.getLogger(__name__)
 
 PURGE_JOB = "privacy.purge"
+EXPORTS_JOB = "exports.expire"
 
 
 def ballot_key(settings: Settings) -> bytes:
-    """The secret of the keyed hashes of secret ballots (see PollService)."""
+    """The secret of the keyed hashes of secret ballots (see PollService).
+
+    ``polls.ballot_key`` (or BALLOT_KEY) when set, else the key kept in
+    ``polls.ballot_key_file``, made at the first start. A key shorter than
+    32 bytes is refused (ConfigError) rather than used. Never log it.
+    """
     if settings.polls.ballot_key:
         return settings.polls.ballot_key.encode()
-    path = settings.bot.data_dir / "ballot.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path = settings.ballot_key_path
+    key = read_ballot_key_file(path)
+    if key is None:
+        _create_ballot_key_file(path)
+        key = read_ballot_key_file(path)
+        if key is None:  # pragma: no cover - deleted between creating and reading it
+            raise ConfigError("", [f"polls.ballot_key_file: {path} vanished as it was made"])
+    tighten(path)
+    return key
+
+
+def _create_ballot_key_file(path: Path) -> None:
+    """Write a new random key to ``path`` atomically, unless a key is already there.
+
+    The key is written and synced in a private temporary file of the same folder,
+    then hard-linked to its name, which fails if another process got there first:
+    whoever loses reads the winner's key, and no reader ever sees a partial file,
+    even after a power loss (the folder is synced too).
+    """
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-    return path.read_text().strip().encode()
+            os.fchmod(fd, 0o600)
+            os.write(fd, (secrets.token_hex(32) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return  # another process made it first: use theirs
+        except OSError:  # a file system without hard links
+            if path.exists():
+                return
+            os.rename(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_dir(folder)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class Core:
@@ -96,6 +142,7 @@ class Core:
         self.scheduler.register(EXPIRY_REMINDER_JOB, self._expiring_post)
         self.scheduler.register(DIGEST_JOB, self._digest)
         self.scheduler.register(FAQ_REVIEW_JOB, self._faq_review)
+        self.scheduler.register(EXPORTS_JOB, self._expire_exports)
 
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
@@ -106,6 +153,8 @@ class Core:
         await self._plan_purge()
         await self._plan_digest()
         await self._plan_faq_review()
+        self._delete_old_exports()
+        await self._plan_export_expiry()
 
     async def _plan_purge(self) -> None:
         """The daily erasure of departed members' data (see the retention setting)."""
@@ -118,6 +167,24 @@ class Core:
         result = await self.privacy.purge_departed()
         log.info("retention: erased %d departed member(s)", result.persons)
         await self._plan_purge()
+
+    def _delete_old_exports(self) -> None:
+        """Moderators' export files hold members' names: none outlives the retention."""
+        deleted = expire_exports(self.settings.bot.data_dir,
+                                 self.settings.bot.export_retention_days)
+        if deleted:
+            log.info("retention: deleted %d export file(s)", deleted)
+
+    async def _plan_export_expiry(self) -> None:
+        """The daily deletion of old export files (see bot.export_retention_days)."""
+        now = utcnow()
+        run_at = (now + timedelta(days=1)).replace(hour=3, minute=45, second=0, microsecond=0)
+        async with self.db.transaction() as session:
+            await schedule(session, EXPORTS_JOB, run_at, key=f"{EXPORTS_JOB}:{run_at.date()}")
+
+    async def _expire_exports(self, job: JobContext) -> None:
+        self._delete_old_exports()
+        await self._plan_export_expiry()
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -1,7 +1,16 @@
-"""Engine and transactional sessions for SQLite (aiosqlite) and PostgreSQL (asyncpg)."""
+"""Engine and transactional sessions for SQLite (aiosqlite) and PostgreSQL (asyncpg).
+
+Durability: an acknowledged write survives a power loss. SQLite runs in WAL mode
+with ``synchronous=FULL`` (the WAL is synced at every commit, not only at
+checkpoints); PostgreSQL connections ask for ``synchronous_commit=on`` whatever
+the server's or the database's default. SQLite's database file is created
+readable by its owner only; SQLite gives its ``-wal`` and ``-shm`` files the
+same permissions.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,24 +30,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit is on disk before it returns, power loss included (NORMAL in
+    # WAL mode only survives a crash of the process).
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA busy_timeout=10000")
     # Erased personal data must not linger in free pages of the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
+def private_sqlite_file(database: Path) -> None:
+    """Create the database file readable by its owner only (in a folder made 0700 if
+    missing), or take the group's and others' rights off an existing one and its
+    ``-wal``, ``-shm`` and ``-journal`` files. SQLite creates those with the
+    permissions of the database file, whatever the umask."""
+    database.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        try:
+            os.fchmod(fd, 0o600)
+        finally:
+            os.close(fd)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        companion = database.with_name(database.name + suffix)
+        try:
+            mode = companion.stat().st_mode
+            if mode & 0o077:
+                companion.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # not the owner; nothing better to do here
+            continue
+
+
 def create_engine(url: str) -> AsyncEngine:
-    """Build an engine; SQLite gets WAL and foreign keys on every connection."""
+    """Build an engine; SQLite gets WAL, foreign keys and full syncs on every
+    connection, PostgreSQL synchronous commits."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_sqlite_file(Path(database))
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    return create_async_engine(
+        url, pool_pre_ping=True,
+        connect_args={"server_settings": {"synchronous_commit": "on"}},
+    )
 
 
 class Database:
