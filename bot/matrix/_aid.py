@@ -28,6 +28,7 @@ from typing import Any
 
 from bot.core.errors import DomainError
 from bot.core.i18n import _, translate
+from bot.core.numbers import ID_MAX, InvalidNumber, parse_whole
 from bot.core.render.md import escape
 from bot.core.render.message import Message
 from bot.core.services.aid import PostInfo
@@ -54,8 +55,12 @@ class AidCommand:
 
 
 def _number(word: str | None) -> int | None:
-    word = (word or "").lstrip("#")
-    return int(word) if word.isascii() and word.isdigit() and len(word) <= 9 else None
+    """A post or exchange number (``12`` or ``#12``), else None: the command itself
+    then answers the member with the allowed range."""
+    try:
+        return parse_whole((word or "").removeprefix("#"), field="number", low=1, high=ID_MAX)
+    except InvalidNumber:
+        return None
 
 
 def parse_command(registry: Registry, text: str) -> AidCommand | None:

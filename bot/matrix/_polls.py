@@ -13,11 +13,13 @@ and reads responses in every form a client may send:
 
 The relation is always an ``m.reference`` to the start event. Answer ids are the
 poll's option keys (``A``, ``B``...), so a response maps to a ballot directly.
-Only single-choice and approval polls are native; ranked and majority-judgment
-ballots don't fit MSC3381 and are cast with ``!vote``. A native response is an
-event in the room, readable by its members whatever the poll's kind; the ballot
-the core stores stays secret, but members who want nobody in the room to see
-their choice vote with ``!vote`` in their direct room with the bot.
+
+Only public single-choice and approval polls are native. Ranked and
+majority-judgment ballots don't fit MSC3381 and are cast with ``!vote``. Secret
+polls are never native: a response is an event in the room that every member of
+the room can read, so it cannot carry a secret ballot. Their ballots are cast with
+``!vote`` in the member's direct room with the bot, and a response that refers to
+a secret poll anyway (an old start event, a hand-made event) is not counted.
 
 Nothing here does I/O, so every shape is checked by unit tests.
 """
@@ -63,7 +65,15 @@ _MODIFIERS = {0xFE0E, 0xFE0F, *range(0x1F3FB, 0x1F400)}
 
 
 def is_native(method: str) -> bool:
+    """Whether MSC3381 can carry a ballot of ``method`` (public polls only, see ``native``)."""
     return method in NATIVE_METHODS
+
+
+def native(info: PollInfo) -> bool:
+    """Whether the poll gets a native MSC3381 form: public, single choice or approval.
+
+    A secret poll never does: every member of the room can read every response."""
+    return not info.secret and is_native(info.method)
 
 
 def max_selections(info: PollInfo, max_choices: int | None) -> int:
@@ -204,7 +214,7 @@ def action_numbers(message: Message, prefixes: tuple[str, ...]) -> list[int]:
         for prefix in prefixes:
             if action.custom_id.startswith(prefix):
                 tail = action.custom_id[len(prefix):]
-                if tail.isdigit() and int(tail) not in numbers:
+                if tail.isascii() and tail.isdigit() and int(tail) not in numbers:
                     numbers.append(int(tail))
     return numbers
 

@@ -8,6 +8,12 @@ poll whose closing was handled. ``bot_state`` maps event ids back to what they
 stand for (a poll start, a demand message, a support reaction). Reactions are
 recorded with a keyed digest of their sender, never the user id itself.
 
+Nothing here says who voted when. Handled events (``processed_events``) are kept
+as a keyed digest of the event id, with the hour they were handled (enough to
+forget them after ``EVENT_MEMORY``), so a record cannot be traced back to the
+event, its sender or its minute; ``bot_state`` rows carry the hour of their last
+change too. No record names the member of a ``!vote``.
+
 Meetup messages are remembered per event (``matrix.meetup-msg:<event>``) and per
 meetup (``matrix.meetup-msgs:<number>``: the latest few of each room, the ones
 edited with fresh counts); RSVP reactions per event, and per meetup, sender digest
@@ -25,7 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,6 +67,11 @@ AID_DONE = "matrix.aid.done"
 MEETUP_MESSAGES_PER_ROOM = 3
 
 
+def hour_of(moment: datetime) -> datetime:
+    """``moment`` rounded down to the hour: when bookkeeping happened, not the minute."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
 def _key(kind: str, *parts: str) -> str:
     key = f"matrix.{kind}:" + ":".join(parts)
     if len(key) <= _KEY_LIMIT:
@@ -69,8 +82,11 @@ def _key(kind: str, *parts: str) -> str:
 class MatrixState:
     """Small key/value records in ``BotState`` and de-duplication in ``ProcessedEvent``."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, key: bytes | None = None) -> None:
+        """``key``: the secret of the event digests, kept out of the database (the
+        adapter passes the ballot key); without one, a key of this instance only."""
         self.db = db
+        self._event_key = key if key else secrets.token_bytes(32)
         # Read-modify-write of list values (one process owns the Matrix sync).
         self._lists = asyncio.Lock()
 
@@ -95,7 +111,7 @@ class MatrixState:
             return None
 
     async def _put(self, key: str, value: str) -> None:
-        now = utcnow()
+        now = hour_of(utcnow())
         statement = self._insert(BotState).values(key=key, value=value, updated_at=now)
         statement = statement.on_conflict_do_update(
             index_elements=[BotState.key], set_={"value": value, "updated_at": now}
@@ -116,17 +132,32 @@ class MatrixState:
     async def save_direct_room(self, bot_id: str, user_id: str, room_id: str) -> None:
         await self._put(_key("dm", bot_id, user_id), room_id)
 
+    def event_digest(self, event_id: str) -> str:
+        """What ``processed_events`` keeps of an event id: a keyed digest."""
+        message = f"matrix-event:{event_id}".encode()
+        return "h:" + hmac.new(self._event_key, message, hashlib.sha256).hexdigest()[:40]
+
     async def claim_event(self, event_id: str) -> bool:
-        """Record ``event_id`` as handled; False when it already was (skip it)."""
+        """Record ``event_id`` as handled; False when it already was (skip it).
+
+        The record holds the event's keyed digest and the hour, never the id itself
+        nor the moment: the event of a ``!vote`` names its sender on the homeserver."""
         statement = (
             self._insert(ProcessedEvent)
-            .values(event_id=event_id, platform=Platform.MATRIX.value, seen_at=utcnow())
+            .values(event_id=self.event_digest(event_id), platform=Platform.MATRIX.value,
+                    seen_at=hour_of(utcnow()))
             .on_conflict_do_nothing(index_elements=[ProcessedEvent.event_id])
             .returning(ProcessedEvent.event_id)
         )
         async with self.db.transaction() as session:
             inserted = await session.scalar(statement)
-        return inserted is not None
+            if inserted is None:
+                return False
+            # Records written by earlier versions hold the event id itself (they are
+            # forgotten after EVENT_MEMORY like the others).
+            earlier = await session.scalar(
+                select(ProcessedEvent.event_id).where(ProcessedEvent.event_id == event_id))
+        return earlier is None
 
     async def forget_events(self, older_than: timedelta) -> int:
         """Drop de-duplication records no sync can bring back any more."""
@@ -229,6 +260,25 @@ class MatrixState:
                 select(Poll.id, Poll.status).where(Poll.id.in_(sorted(polls)))
             )
             return {number: status for number, status in rows.all()}
+
+    async def poll_of_message(self, event_id: str, room_id: str) -> int | None:
+        """The poll whose latest message in ``room_id`` is the bot's ``event_id``."""
+        async with self.db.transaction() as session:
+            return await session.scalar(
+                select(PostedMessage.item_id).where(
+                    PostedMessage.kind == POLL_TALLY, PostedMessage.platform == MATRIX,
+                    PostedMessage.channel_id == room_id, PostedMessage.message_id == event_id,
+                ).limit(1)
+            )
+
+    async def poll_is_secret(self, poll: int) -> bool | None:
+        """Whether ``poll`` is secret (None when there is no such poll)."""
+        async with self.db.transaction() as session:
+            return await session.scalar(select(Poll.secret).where(Poll.id == poll))
+
+    async def poll_method(self, poll: int) -> str | None:
+        async with self.db.transaction() as session:
+            return await session.scalar(select(Poll.method).where(Poll.id == poll))
 
     async def max_choices(self, poll: int) -> int | None:
         """The approval limit of ``poll`` (not part of the poll's public summary)."""

@@ -22,10 +22,16 @@ opens with the bot (an invite marked ``is_direct``) becomes their direct room.
 Polls and demands (see ``_polls``):
 
 - A poll message posted in a room is remembered as the poll's tally message there;
-  for single-choice and approval polls a native MSC3381 poll start follows it,
-  and members' poll responses (unstable and stable forms) become ballots. Errors
-  go to the member privately; a ballot receipt too. Ranked and majority-judgment
-  polls are voted with ``!vote``, preferably in the direct room with the bot.
+  for public single-choice and approval polls a native MSC3381 poll start follows
+  it, and members' poll responses (unstable and stable forms) become ballots.
+  Errors go to the member privately; a ballot receipt too. Ranked and
+  majority-judgment polls are voted with ``!vote``, preferably in the direct room
+  with the bot.
+- Secret polls never get a native start: every member of a room reads every
+  response sent there. Their message says to vote with ``!vote`` in the direct
+  room with the bot. A response that refers to a secret poll anyway (a start event
+  from an older version, the poll's message) is not counted: the bot tries to
+  redact it and tells the member privately how to vote.
 - ``!vote N ...`` sent in a room where only the member and the bot are (a direct
   room) counts in a collective the member shares with the bot: the room itself
   when poll N belongs to its scope, else a room where the bot posted poll N,
@@ -130,6 +136,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.core.app import Core, ballot_key
 from bot.core.errors import DomainError, NotFound
 from bot.core.i18n import _, use_locale
+from bot.core.numbers import ID_MAX, InvalidNumber, parse_whole
 from bot.core.render import admin as render_admin
 from bot.core.render import aid as render_aid
 from bot.core.render import errors as render_errors
@@ -183,6 +190,9 @@ POLL_ACTIONS = ("poll:vote:",)
 DEMAND_ACTIONS = ("demand:support:", "demand:unsupport:")
 LIVE_POLL = frozenset({"open", "scheduled"})
 
+# Matrix power levels are integers that fit a JSON number exactly.
+POWER_MAX = 2**53 - 1
+
 # Presence, typing and receipts are not needed; a long timeline limit lets a
 # restart catch up on the commands sent while the bot was away.
 SYNC_FILTER: dict[str, Any] = {
@@ -232,7 +242,7 @@ class _Undecrypted:
 
 def _creators_are_privileged(room_version: str) -> bool:
     """From room version 12 on, creators outrank every power level (and are not listed)."""
-    if room_version.isdigit():
+    if room_version.isascii() and room_version.isdigit():
         return int(room_version) >= 12
     return room_version.startswith("org.matrix.hydra.")
 
@@ -250,7 +260,8 @@ class MatrixAdapter:
         self.core = core
         self.settings = core.settings.matrix
         self.registry = build_registry(prefix=self.settings.command_prefix)
-        self.state = MatrixState(core.db)
+        self._digest_key = ballot_key(core.settings)
+        self.state = MatrixState(core.db, self._digest_key)
         self.store_dir = Path(core.settings.bot.data_dir) / STORE_DIR
         self.client: AsyncClient | None = None
         # Set once the first sync is done: rooms are known, sending works.
@@ -276,7 +287,6 @@ class MatrixAdapter:
         self._direct_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._poll_check = asyncio.Lock()
-        self._digest_key = ballot_key(core.settings)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -290,9 +300,12 @@ class MatrixAdapter:
                    if u != self.client.user_id and not m.invited]
         if role is None:
             return len(members)
-        if not role.startswith("level:") or not role[6:].lstrip("-").isdigit():
+        if not role.startswith("level:"):
             return None
-        level = int(role[6:])
+        try:
+            level = parse_whole(role[6:], field="level", low=-POWER_MAX, high=POWER_MAX)
+        except InvalidNumber:
+            return None
         return sum(1 for u in members if room.power_levels.get_user_level(u) >= level)
 
     async def _own_sync(self) -> AsyncConnection | None:
@@ -666,8 +679,9 @@ class MatrixAdapter:
         try:
             await self._on_event(client, room, event)
         except Exception:
-            log.exception("matrix: event %s in %s could not be handled",
-                          getattr(event, "event_id", "?"), room.room_id)
+            # The event's type, not its id: the id of a ``!vote`` names its sender.
+            log.exception("matrix: an event (%s) in %s could not be handled",
+                          _event_type(event), room.room_id)
 
     async def _on_event(self, client: AsyncClient, room: MatrixRoom, event: Event) -> None:
         if isinstance(event, MegolmEvent):
@@ -704,7 +718,7 @@ class MatrixAdapter:
             await self._passive_help(room, event, relation)
             return
         if not await self.state.claim_event(event.event_id):
-            log.info("matrix: event %s already handled; skipped", event.event_id)
+            log.info("matrix: a command already handled was skipped in %s", room.room_id)
             return
         await self._command(room, event, text, relation)
 
@@ -909,7 +923,7 @@ class MatrixAdapter:
             return
         if self._watched is not None:
             self._watched.add(info.id)
-        if info.status != "open" or not _polls.is_native(info.method):
+        if info.status != "open" or not _polls.native(info):
             return
         if room.room_id in await self.state.poll_starts(info.id):
             return
@@ -922,7 +936,8 @@ class MatrixAdapter:
         log.info("matrix: native poll %s started in %s", info.id, room.room_id)
 
     def _vote_number(self, text: str) -> int | None:
-        """The poll number of a ``!vote N ...`` command line, else None."""
+        """The poll number of a ``!vote N ...`` command line, else None (a number the
+        member got wrong is answered by the command itself)."""
         try:
             words = split_words(text)
             if not words:
@@ -932,8 +947,7 @@ class MatrixAdapter:
             return None
         if command.en != "vote" or len(words) <= used:
             return None
-        word = words[used].lstrip("#")
-        return int(word) if word.isdigit() else None
+        return _item_number(words[used])
 
     async def _has_poll(self, room: MatrixRoom, user_id: str, number: int) -> bool:
         place = _place(room)
@@ -980,11 +994,23 @@ class MatrixAdapter:
             if response is None:
                 return
             start = await self.state.poll_start(response.start_event_id)
-            if start is None or start.get("room") != room.room_id:
+            if start is not None and start.get("room") == room.room_id:
+                number: int | None = int(start["poll"])
+            else:
+                start = None
+                number = await self.state.poll_of_message(response.start_event_id,
+                                                          room.room_id)
+            if number is None:
                 return
+            secret = await self.state.poll_is_secret(number)
+            if start is None and not secret:
+                return  # a public poll is answered through its start event
             if not await self.state.claim_event(event.event_id):
                 return
-            await self._on_poll_response(room, event.sender, start, response)
+            if secret or start is None:
+                await self._on_secret_response(room, event, number)
+            else:
+                await self._on_poll_response(room, event.sender, start, response)
         elif event_type == _polls.REACTION_TYPE:
             relation = content.get("m.relates_to") if isinstance(content, dict) else None
             if not isinstance(relation, dict) or relation.get("rel_type") != "m.annotation":
@@ -1070,6 +1096,26 @@ class MatrixAdapter:
         log.info("matrix: native ballot in poll %s from %s", number, room.room_id)
         if result.poll.live_results:
             self._tally.request(number)
+
+    async def _on_secret_response(self, room: MatrixRoom, event: Event, number: int) -> None:
+        """A native response to a secret poll: everyone in the room can read it, so it
+        is not counted. The bot tries to redact it (it needs the power to) and tells
+        the member privately how to vote; nothing is said in the room."""
+        try:
+            redacted = await self._client().room_redact(room.room_id, event.event_id)
+        except Exception as exc:
+            redacted = RoomRedactError(f"{type(exc).__name__}: {exc}")
+        if isinstance(redacted, RoomRedactError):
+            log.info("matrix: a response to secret poll %s could not be redacted in %s: %s",
+                     number, room.room_id, redacted.message)
+        place = _place(room)
+        profile = await self.core.profile(place)
+        actor = self._actor(room, event.sender, profile)
+        method = await self.state.poll_method(number)
+        with use_locale(profile.locale):
+            await self._tell(room, actor, _secret_poll_notice(number, method))
+        log.info("matrix: a response to secret poll %s in %s was not counted", number,
+                 room.room_id)
 
     def _digest(self, user_id: str) -> str:
         """A keyed digest of a member, so reaction records hold no user id."""
@@ -1212,8 +1258,7 @@ class MatrixAdapter:
             return None
         if command.en not in MEETUP_CHANGES or len(words) <= used:
             return None
-        word = words[used].lstrip("#")
-        return int(word) if word.isdigit() else None
+        return _item_number(words[used])
 
     async def _meetup_posted(
         self, room_id: str, number: int, event_id: str, message: Message, kind: str
@@ -1684,14 +1729,48 @@ def _two_person(room: MatrixRoom, user_id: str) -> bool:
     return set(room.users) == {room.own_user_id, user_id}
 
 
+def _item_number(word: str) -> int | None:
+    """A poll or meetup number as the commands take it (``12`` or ``#12``), else None:
+    the command itself then answers the member with the allowed range."""
+    try:
+        return parse_whole(word.removeprefix("#"), field="number", low=1, high=ID_MAX)
+    except InvalidNumber:
+        return None
+
+
+def _vote_example(number: int, method: str | None) -> str:
+    return f"`{EXAMPLES.get(method or '', EXAMPLES['single']).replace('N', str(number))}`"
+
+
 def _with_vote_hint(message: Message, info: PollInfo) -> Message:
-    """Ranked and majority-judgment polls have no native form: say where to vote."""
-    if _polls.is_native(info.method) or info.status not in LIVE_POLL:
+    """Polls without a native form (secret, ranked, majority judgment): say where to
+    vote; for a secret poll, that a vote written in the room is read by all."""
+    if _polls.native(info) or info.status not in LIVE_POLL:
         return message
-    hint = _("Vote in private: send {example} to the bot in a direct message.").format(
-        example=f"`{EXAMPLES[info.method].replace('N', str(info.id))}`"
-    )
+    example = _vote_example(info.id, info.method)
+    if info.secret:
+        hint = _("This poll is secret: vote in private, by sending {example} to the bot in "
+                 "a direct message. A vote written in this room can be read by everyone "
+                 "here.").format(example=example)
+    else:
+        hint = _("Vote in private: send {example} to the bot in a direct message.").format(
+            example=example)
     return dataclasses.replace(message, lines=(*message.lines, hint))
+
+
+def _secret_poll_notice(number: int, method: str | None) -> Message:
+    """What a member who answered a secret poll in the room is told privately."""
+    return Message(lines=(
+        _("Poll {number} is secret: answers given in the room are not counted, since "
+          "everyone in the room can read them. Vote in private instead: send {example} "
+          "to the bot here.").format(number=number, example=_vote_example(number, method)),
+    ))
+
+
+def _event_type(event: Event) -> str:
+    source = getattr(event, "source", None)
+    kind = source.get("type") if isinstance(source, dict) else None
+    return kind[:80] if isinstance(kind, str) else type(event).__name__
 
 
 def _place(room: MatrixRoom) -> Place:
