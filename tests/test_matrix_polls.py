@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from types import SimpleNamespace
 
 from nio import Event, MatrixRoom, SyncResponse, UnknownBadEvent
+from sqlalchemy import select
 
 from bot.core import charts
 from bot.core.app import Core
+from bot.core.i18n import use_locale
 from bot.core.render.message import Action, Attachment, Field, Message
 from bot.core.services.polls import OptionInfo, PollDraft, PollInfo
-from bot.matrix import _polls
+from bot.db.models import BotState, ProcessedEvent
+from bot.matrix import _aid, _polls
 from bot.matrix._render import edit_content, file_content, image_size
 from bot.matrix._state import MatrixState
-from bot.matrix.adapter import MatrixAdapter, _direct_invite, _with_vote_hint
+from bot.matrix.adapter import (
+    MatrixAdapter,
+    _direct_invite,
+    _item_number,
+    _secret_poll_notice,
+    _with_vote_hint,
+)
 from tests.conftest import member, place
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def info(method: str = "single", *, live: bool = False, options: int = 3,
-         status: str = "open") -> PollInfo:
+         status: str = "open", secret: bool = False) -> PollInfo:
     return PollInfo(
         7, "Lunch", method, status,
         tuple(OptionInfo(key, f"Option {key}", None) for key in "ABCDEFGH"[:options]),
-        NOW, NOW, "Europe/Paris", True, live, False, "everyone", None, None, 0, False,
+        NOW, NOW, "Europe/Paris", secret, live, False, "everyone", None, None, 0, False,
     )
 
 
@@ -151,10 +160,36 @@ def test_tally_message_keeps_the_poll_and_adds_the_count() -> None:
 def test_vote_hint_only_for_polls_without_a_native_form() -> None:
     message = Message(lines=("x",))
     assert _with_vote_hint(message, info("single")) == message
+    assert _with_vote_hint(message, info("approval")) == message
     ranked = _with_vote_hint(message, info("schulze"))
     assert ranked.lines[0] == "x"
     assert "!vote 7 B>A>C" in ranked.lines[-1]
     assert _with_vote_hint(message, info("schulze", status="closed")) == message
+
+
+def test_secret_polls_are_never_native() -> None:
+    """Every member of a room reads every poll response sent there."""
+    assert _polls.native(info("single")) and _polls.native(info("approval"))
+    for method in ("single", "approval", "schulze", "majority_judgment"):
+        assert not _polls.native(info(method, secret=True)), method
+    assert not _polls.native(info("schulze"))
+    message = Message(lines=("x",))
+    with use_locale("en"):
+        hinted = _with_vote_hint(message, info("single", secret=True))
+        assert hinted.lines[0] == "x"
+        assert hinted.lines[-1].startswith("This poll is secret: vote in private")
+        assert "`!vote 7 B`" in hinted.lines[-1]
+        approval = _with_vote_hint(message, info("approval", secret=True, status="scheduled"))
+        assert "`!vote 7 A,C`" in approval.lines[-1]
+        notice = _secret_poll_notice(7, "approval")
+        assert notice.lines[0].startswith("Poll 7 is secret: answers given in the room are "
+                                          "not counted")
+        assert "`!vote 7 A,C`" in notice.lines[0]
+    with use_locale("fr"):
+        hinted = _with_vote_hint(message, info("single", secret=True))
+        assert hinted.lines[-1].startswith("Ce scrutin est secret : votez en privé")
+        assert _secret_poll_notice(7, None).lines[0].startswith("Le scrutin 7 est secret")
+    assert _with_vote_hint(message, info("single", secret=True, status="closed")) == message
 
 
 def test_images_are_sent_as_images() -> None:
@@ -350,3 +385,71 @@ async def test_throttle_counts_the_interval_from_the_end_of_a_slow_run() -> None
     [(_start, first_end), (second_start, _end)] = spans
     assert second_start - first_end >= 0.19, spans
     await throttle.close()
+
+
+async def test_member_typed_numbers_never_raise(core: Core) -> None:
+    """``!vote ² A`` once raised before the command could answer; now a number that is
+    not one, or too large for the database, is left to the command's own answer."""
+    adapter = MatrixAdapter(core)
+    assert adapter._vote_number("vote 12 A") == 12
+    assert adapter._vote_number("vote #12 B>A") == 12
+    for word in ("²", "١٢", "99999999999999999999999", "2147483648", "0", "-3", "1_0", "x"):
+        assert adapter._vote_number(f"vote {word} A") is None, word
+        assert adapter._meetup_number(f"rencontre viens {word}") is None, word
+        assert _item_number(word) is None, word
+        assert _aid.parse_command(adapter.registry, f"entraide voir {word}") == \
+            _aid.AidCommand("show", None), word
+    assert adapter._meetup_number("rencontre viens 4") == 4
+    assert _item_number("2147483647") == 2**31 - 1
+
+
+async def test_handled_events_keep_no_event_id_and_no_minute(core: Core) -> None:
+    """A record of a handled event (a ``!vote`` among them) says neither which event it
+    was nor when, within the hour; the bot's other records carry the hour only."""
+    adapter = MatrixAdapter(core)
+    state = adapter.state
+    assert await state.claim_event("$vote-event:hs")
+    assert not await state.claim_event("$vote-event:hs")  # seen twice, run once
+    async with core.db.transaction() as session:
+        rows = (await session.execute(select(ProcessedEvent))).scalars().all()
+        [row] = rows
+        assert "vote-event" not in row.event_id
+        assert row.event_id == state.event_digest("$vote-event:hs")
+        assert (row.seen_at.minute, row.seen_at.second, row.seen_at.microsecond) == (0, 0, 0)
+        assert datetime.now(UTC) - row.seen_at < timedelta(hours=1, minutes=1)
+    # Another instance with the same key (a restart) knows the event; another key does not.
+    assert not await MatrixState(core.db, adapter._digest_key).claim_event("$vote-event:hs")
+    assert await MatrixState(core.db, b"another key").claim_event("$vote-event:hs")
+
+    # A record from before digests (the event id itself) still stops a replay.
+    async with core.db.transaction() as session:
+        session.add(ProcessedEvent(event_id="$old:hs", platform="matrix",
+                                   seen_at=datetime.now(UTC) - timedelta(days=40)))
+    assert not await state.claim_event("$old:hs")
+    assert await state.forget_events(timedelta(days=30)) == 1  # old records still go
+
+    await state.save_direct_room("@bot:hs", "@ana:hs", "!dm:hs")
+    await state.save_next_batch("@bot:hs", "s1_2_3")
+    async with core.db.transaction() as session:
+        stamps = (await session.execute(
+            select(BotState.updated_at).where(BotState.key.startswith("matrix."))
+        )).scalars().all()
+    assert len(stamps) == 2 and all((s.minute, s.second, s.microsecond) == (0, 0, 0) for s in stamps)
+
+
+async def test_state_finds_the_poll_of_a_message(core: Core) -> None:
+    mod = member("mod", moderator=True)
+    secret = await core.polls.create(mod, place(), PollDraft(
+        title="S", method="unique", options=("X", "Y"), closes="dans 2 jours"))
+    public = await core.polls.create(mod, place(), PollDraft(
+        title="P", method="approbation", options=("X", "Y"), closes="dans 2 jours",
+        secret=False))
+    state = MatrixState(core.db)
+    await state.record_tally(secret.id, "!a:hs", "$shown")
+    assert await state.poll_of_message("$shown", "!a:hs") == secret.id
+    assert await state.poll_of_message("$shown", "!b:hs") is None
+    assert await state.poll_of_message("$other", "!a:hs") is None
+    assert await state.poll_is_secret(secret.id) is True
+    assert await state.poll_is_secret(public.id) is False
+    assert await state.poll_is_secret(999) is None
+    assert await state.poll_method(public.id) == "approval"
