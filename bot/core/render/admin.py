@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.i18n import N_, _, localize, translate
+from bot.core.render import my_data
 from bot.core.render.md import escape
 from bot.core.render.message import Attachment, Field, Message, Tone, Visibility
 from bot.core.services.audit import AuditPage
@@ -248,10 +249,18 @@ def audit_log(page: AuditPage) -> Message:
 
 
 def data_export(export: DataExport) -> Message:
+    """The member's data: a document to read, in the collective's language, and the
+    same data as JSON for programs."""
+    readable, machine = my_data.filenames()
     return Message(
         title=_("Your data"),
-        lines=(_("Everything the bot holds about you is in the attached file."),),
-        attachments=(Attachment(export.filename, export.content, "application/json"),),
+        lines=(_("Everything the bot holds about you is in the attached files: a document "
+                 "to read, and the same data as JSON for computer programs."),),
+        attachments=(
+            Attachment(readable, my_data.document(export).encode("utf-8"),
+                       "text/markdown"),
+            Attachment(machine, export.content, "application/json"),
+        ),
         visibility=Visibility.PRIVATE,
     )
 

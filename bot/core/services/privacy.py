@@ -1,24 +1,27 @@
 """A member's rights over their data: see all of it, erase all of it.
 
-Both work from the tables' structure: every table with a ``person_id`` or
-``member_id`` column is covered, including tables added later.
+Both work from the tables' structure: every table with a column referring to a
+person (``person_id``, ``giver_id``...) or a ``member_id`` column is covered,
+including tables added later. The export returns the rows as data; the member's
+document is written in their language by ``bot.core.render.my_data``.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Column, Table, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import ConfirmationRequired
 from bot.core.i18n import N_
 from bot.core.services.directory import find_collective, find_member
 from bot.core.services.persons import person_columns
-from bot.core.services.polls import PollService
+from bot.core.services.polls import PollService, VotedPoll
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
 from bot.db.models import (
@@ -32,12 +35,37 @@ from bot.db.models import (
     utcnow,
 )
 
-SECRET_COLUMNS = {"code_hash"}
+# Never exported: hashes of codes, the person's secret token, ballot keys.
+SECRET_COLUMNS = frozenset({"code_hash", "token", "slot", "voter_key", "seal"})
+# Ballots and voter records are listed by the poll service (``voted_in``), which
+# knows what may be shown of a vote: a secret ballot is never given back.
+VOTING_TABLES = frozenset({"ballots", "poll_voters"})
+# Text columns that hold JSON: exported as the structure they hold.
+JSON_COLUMNS = frozenset({("polls", "result")})
+# Moderation log entries whose detail is about another member (their name, their
+# balance): the entry is exported, its detail is not.
+WITHHELD_DETAIL = frozenset({"aid.balance-flag", "federation.moderator"})
+# Columns whose value names a referenced row (its title or name), in this order.
+LABEL_COLUMNS = ("title", "name", "slug")
+DEFAULT_TIMEZONE = "Europe/Paris"
 ERASED = "(erased member)"
 
 
 def _tables(column: str) -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if column in t.c and t.name != "members"]
+
+
+def export_tables() -> list[tuple[Table, tuple[Column[Any], ...]]]:
+    """Every table the data export walks, with the columns that lead to the member:
+    those referring to a person, and ``member_id``. Voting tables are left to the
+    poll service."""
+    found: dict[str, tuple[Table, list[Column[Any]]]] = {}
+    for table, column in person_columns():
+        found.setdefault(table.name, (table, []))[1].append(column)
+    for table in _tables("member_id"):
+        found.setdefault(table.name, (table, []))[1].append(table.c.member_id)
+    return [(table, tuple(columns)) for name, (table, columns) in found.items()
+            if name not in VOTING_TABLES]
 
 
 # Free text a person wrote in rows that outlive them (their reference is set to
@@ -47,17 +75,132 @@ AUTHORED_TEXT: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return value
+@dataclass(frozen=True, slots=True)
+class PersonRef:
+    """A person a row refers to: the member themself, or someone else, named only
+    by the display name the member already sees (as in the time-bank history)."""
+
+    you: bool
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """One of the member's own accounts (a ``member_id``)."""
+
+    platform: str
+    user_id: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowRef:
+    """A row of another table (a demand, a meetup, a collective...): its number,
+    and its title or name where it has one."""
+
+    table: str
+    id: Any
+    label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """A value left out because it is about another member."""
+
+
+WITHHELD = Withheld()
+
+ExportRow = tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSection:
+    """The member's rows of one table: (column, value) pairs, secrets left out and
+    references resolved (see :class:`PersonRef`, :class:`AccountRef`, :class:`RowRef`)."""
+
+    table: str
+    rows: tuple[ExportRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportIdentity:
+    platform: str
+    user_id: str
+    display_name: str
+    since: datetime
 
 
 @dataclass(frozen=True, slots=True)
 class DataExport:
-    filename: str
-    content: bytes
-    tables: int
+    """Everything held about a person. ``sections`` has one entry per walked table,
+    empty ones included, so that the document can say what holds nothing."""
+
+    generated_at: datetime
+    timezone: str
+    identities: tuple[ExportIdentity, ...] = ()
+    sections: tuple[ExportSection, ...] = ()
+    polls: tuple[VotedPoll, ...] = ()
+
+    @property
+    def tables(self) -> int:
+        return sum(1 for section in self.sections if section.rows)
+
+    @property
+    def content(self) -> bytes:
+        """The machine-readable copy: the same data as JSON."""
+        data: dict[str, Any] = {
+            "generated_at": _json_value(self.generated_at),
+            "timezone": self.timezone,
+            "identities": [
+                {"platform": i.platform, "user_id": i.user_id,
+                 "display_name": i.display_name, "since": _json_value(i.since)}
+                for i in self.identities
+            ],
+            "polls_voted_in": [
+                {"id": p.id, "title": p.title, "status": p.status, "secret": p.secret,
+                 "ballot": p.ballot}
+                for p in self.polls
+            ],
+        }
+        for section in self.sections:
+            data[section.table] = [
+                {column: _json_value(value) for column, value in row} for row in section.rows
+            ]
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, PersonRef):
+        return {"you": True} if value.you else {"name": value.name}
+    if isinstance(value, AccountRef):
+        return {"platform": value.platform, "user_id": value.user_id,
+                "display_name": value.display_name}
+    if isinstance(value, RowRef):
+        return {"id": value.id, "label": value.label}
+    if isinstance(value, Withheld):
+        return "(withheld: about another member)"
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _decoded(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,36 +263,110 @@ class PrivacyService:
         return PurgeResult(len(expired))
 
     async def export(self, actor: Actor, place: Place) -> DataExport:
+        """Everything held about the person behind ``actor``, on every linked account."""
         async with self.db.transaction() as session:
+            collective = await find_collective(session, place)
+            timezone = collective.timezone if collective else self._default_timezone()
             member = await find_member(session, actor)
-            data: dict[str, Any] = {"generated_at": _plain(utcnow())}
-            if member is not None:
-                members = (await session.scalars(
-                    select(Member).where(Member.person_id == member.person_id)
-                )).all()
-                data["identities"] = [
-                    {"platform": m.platform, "user_id": m.user_id,
-                     "display_name": m.display_name, "since": _plain(m.created_at)}
-                    for m in members
-                ]
-                member_ids = [m.id for m in members]
-                for table, column in person_columns():
-                    rows = await self._rows(session, table, column == member.person_id)
-                    data.setdefault(table.name, []).extend(
-                        row for row in rows if row not in data.get(table.name, []))
-                for table in _tables("member_id"):
-                    data[table.name] = await self._rows(
-                        session, table, table.c.member_id.in_(member_ids)
-                    )
-            content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
-        return DataExport("mes-donnees.json", content, len(data) - 1)
+            if member is None:
+                return DataExport(utcnow(), timezone)
+            person_id = member.person_id
+            members = (await session.scalars(
+                select(Member).where(Member.person_id == person_id).order_by(Member.id)
+            )).all()
+            accounts = {m.id: AccountRef(m.platform, m.user_id, m.display_name)
+                        for m in members}
+            walked = []
+            for table, columns in export_tables():
+                where = [column.in_(list(accounts)) if column.name == "member_id"
+                         else column == person_id for column in columns]
+                order = list(table.primary_key.columns)
+                walked.append((table, (await session.execute(
+                    select(table).where(or_(*where)).order_by(*order)
+                )).mappings().all()))
+            refs = await self._references(session, walked, person_id)
+            sections = tuple(
+                ExportSection(table.name, tuple(
+                    self._row(table, row, person_id, accounts, refs) for row in rows))
+                for table, rows in walked
+            )
+            polls = (tuple(await self.polls.voted_in(session, person_id))
+                     if self.polls is not None else ())
+            return DataExport(
+                utcnow(), timezone,
+                tuple(ExportIdentity(m.platform, m.user_id, m.display_name, m.created_at)
+                      for m in members),
+                sections, polls,
+            )
+
+    def _default_timezone(self) -> str:
+        defaults = getattr(self.polls, "defaults", None) or {}
+        return str(defaults.get("timezone") or DEFAULT_TIMEZONE)
 
     @staticmethod
-    async def _rows(session: AsyncSession, table: Table, where: Any) -> list[dict[str, Any]]:
-        rows = (await session.execute(select(table).where(where))).mappings().all()
-        return [
-            {k: _plain(v) for k, v in row.items() if k not in SECRET_COLUMNS} for row in rows
-        ]
+    async def _references(
+        session: AsyncSession, walked: list[tuple[Table, Any]], person_id: int,
+    ) -> dict[tuple[str, Any], Any]:
+        """What the rows refer to, read in one query per referenced table: other
+        persons' display names, and the titles or names of referenced rows."""
+        wanted: dict[Table, set[Any]] = {}
+        for table, rows in walked:
+            for column in table.c:
+                for fk in column.foreign_keys:
+                    target = fk.column.table
+                    if target.name == "members":
+                        continue
+                    ids = {row[column.name] for row in rows} - {None}
+                    if target.name == "persons":
+                        ids -= {person_id}
+                    wanted.setdefault(target, set()).update(ids)
+        found: dict[tuple[str, Any], Any] = {}
+        for target, ids in wanted.items():
+            if not ids:
+                continue
+            if target.name == "persons":
+                names = await session.execute(
+                    select(Member.person_id, Member.display_name)
+                    .where(Member.person_id.in_(ids)).order_by(Member.id))
+                for other, name in names:
+                    found.setdefault(("persons", other), name or "—")
+                continue
+            label = next((target.c[n] for n in LABEL_COLUMNS if n in target.c), None)
+            if label is None:
+                continue
+            [key] = list(target.primary_key.columns)
+            extra = [target.c.external_id] if "external_id" in target.c else []
+            for row in await session.execute(
+                select(key, label, *extra).where(key.in_(ids))
+            ):
+                found[(target.name, row[0])] = row[1] or (row[2] if extra else None)
+        return found
+
+    @staticmethod
+    def _row(table: Table, row: Any, person_id: int, accounts: dict[int, AccountRef],
+             refs: dict[tuple[str, Any], Any]) -> ExportRow:
+        values: list[tuple[str, Any]] = []
+        for column in table.c:
+            name = column.name
+            if name in SECRET_COLUMNS:
+                continue
+            value = row[name]
+            targets = [fk.column.table.name for fk in column.foreign_keys]
+            if value is None:
+                pass
+            elif "persons" in targets:
+                value = (PersonRef(True) if value == person_id
+                         else PersonRef(False, refs.get(("persons", value), "—")))
+            elif "members" in targets:
+                value = accounts.get(value) or AccountRef("", "", "")
+            elif targets:
+                value = RowRef(targets[0], value, refs.get((targets[0], value)))
+            elif (table.name, name) in JSON_COLUMNS:
+                value = _decoded(value)
+            values.append((name, value))
+        if table.name == "audit_log" and row.get("action") in WITHHELD_DETAIL:
+            values = [(n, WITHHELD if n == "detail" else v) for n, v in values]
+        return tuple(values)
 
     async def forget(self, actor: Actor, place: Place, *, confirm: bool) -> ForgetResult:
         """Erase the person behind ``actor`` everywhere, after confirmation."""
