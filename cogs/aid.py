@@ -82,6 +82,7 @@ from bot.discord.views import (
     parse_custom_id,
     text_field,
 )
+from cogs._numbers import SNOWFLAKE_MAX, ExchangeNumber, PostNumber, custom_number
 from cogs.demands import LiveMessages, declare_texts, post
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,6 @@ DIRECT_ACTIONS = frozenset({HELP_ACTION, CONFIRM_ACTION, DECLINE_ACTION})
 POST_FORM = "aid:post-form"
 EDIT_FORM = "aid:edit-form"
 KINDS = ("request", "offer")
-NUMBER_MAX = 1_000_000_000
 SKILLS_LIMIT = 300
 CITY_LIMIT = 120
 HOURS_LIMIT = 10
@@ -239,7 +239,7 @@ KIND_CHOICES = [app_commands.Choice(name=text(f"aid.kind.{key}"), value=key)
 TYPE_CHOICES = [app_commands.Choice(name=text(f"aid.type.{key}"), value=key) for key in KINDS]
 DIRECTION_CHOICES = [app_commands.Choice(name=text(f"aid.direction.{key}"), value=key)
                      for key in ("gave", "received")]
-Number = app_commands.Range[int, 1, NUMBER_MAX]
+Number = PostNumber  # the post commands' number option
 
 
 # -- pure helpers -----------------------------------------------------------------------------
@@ -254,10 +254,9 @@ def split_arg(arg: str | None) -> tuple[int, int | None]:
     """The number a button carries, and the guild when it names one:
     ``"12"`` → ``(12, None)``, ``"12.345"`` → ``(12, 345)``."""
     number, dot, guild = (arg or "").partition(".")
-    if not (number.isascii() and number.isdigit()) or not 0 < int(number) <= NUMBER_MAX \
-            or (dot and not (guild.isascii() and guild.isdigit())):
+    if dot and not guild:
         raise UnknownComponent()
-    return int(number), int(guild) if guild else None
+    return custom_number(number), custom_number(guild, high=SNOWFLAKE_MAX) if dot else None
 
 
 def direct_id(action_id: str, guild_id: str) -> str:
@@ -711,14 +710,14 @@ class Aid(commands.Cog):
     @group.command(name=text("aid.confirm"), description=text("aid.confirm.description"))
     @app_commands.rename(number=text("aid.exchange.number"))
     @app_commands.describe(number=text("aid.exchange.number.description"))
-    async def confirm(self, interaction: discord.Interaction, number: Number) -> None:
+    async def confirm(self, interaction: discord.Interaction, number: ExchangeNumber) -> None:
         async with self.bot.begin(interaction) as call:
             await self.answer(call, number, accept=True)
 
     @group.command(name=text("aid.decline"), description=text("aid.decline.description"))
     @app_commands.rename(number=text("aid.exchange.number"))
     @app_commands.describe(number=text("aid.exchange.number.description"))
-    async def decline(self, interaction: discord.Interaction, number: Number) -> None:
+    async def decline(self, interaction: discord.Interaction, number: ExchangeNumber) -> None:
         async with self.bot.begin(interaction) as call:
             await self.answer(call, number, accept=False)
 

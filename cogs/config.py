@@ -23,13 +23,14 @@ from bot.core.errors import InvalidInput
 from bot.core.i18n import LOCALES, N_, _, current_locale, translate, use_locale
 from bot.core.render import admin as render
 from bot.core.render.message import Action, Message
-from bot.core.services.configuration import AssistantStep, Changed
+from bot.core.services.configuration import MAX_RETENTION_DAYS, AssistantStep, Changed
 from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
 from bot.discord.render import button
 from bot.discord.render import render as draw
 from bot.discord.translator import COMMAND_TEXTS, add_texts, text
 from bot.discord.views import ActionButton, ChannelOption
+from cogs._numbers import Page, whole
 
 NEXT_ACTION = "config:setup-next"
 RESTART_ACTION = "config:setup-restart"
@@ -38,6 +39,7 @@ TIMEZONE_SELECT = "config:setup-timezone"
 MODERATORS_SELECT = "config:setup-moderators"
 ORGANISERS_SELECT = "config:setup-organisers"
 CHOICE_LIMIT = 25
+RetentionDays = whole(N_("The number of days"), 1, MAX_RETENTION_DAYS)
 # Languages are named in their own language, whatever the interface language.
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 # Offered by the assistant; any other zone works with /config fuseau.
@@ -380,7 +382,7 @@ class Config(commands.Cog):
     @app_commands.describe(days=text("config.retention.days.description"))
     async def retention(
         self, interaction: discord.Interaction,
-        days: app_commands.Range[int, 1, 3650] | None = None,
+        days: RetentionDays | None = None,
     ) -> None:
         async with self.bot.begin(interaction) as call:
             await self.changed(call, await call.core.config.set_retention(
@@ -390,7 +392,7 @@ class Config(commands.Cog):
     @app_commands.rename(page=text("config.log.page"))
     @app_commands.describe(page=text("config.log.page.description"))
     async def log(
-        self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 100_000] = 1
+        self, interaction: discord.Interaction, page: Page = 1
     ) -> None:
         async with self.bot.begin(interaction) as call:
             await call.reply(render.audit_log(await call.core.audit.read(call.actor, call.place,

@@ -40,10 +40,10 @@ from bot.core.services.demands import (
 )
 from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
-from bot.discord.errors import UnknownComponent
 from bot.discord.render import render as draw
 from bot.discord.translator import COMMAND_TEXTS, add_texts, text
 from bot.discord.views import FormValues, choice_field, custom_id, first, form, text_field
+from cogs._numbers import DemandNumber, Page, custom_number
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,6 @@ UNSUPPORT_ACTION = "demand:unsupport"
 FORCE = "force"
 DRAFT_TTL = 15 * 60.0
 REFRESH_INTERVAL = 3.0
-NUMBER_MAX = 1_000_000_000
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "demand": ("revendication", "demand"),
@@ -150,7 +149,7 @@ STATUS_CHOICES = [
     app_commands.Choice(name=text(f"demand.status.{key}"), value=key)
     for key in ("open", "retained", "voting", "adopted", "rejected", "merged")
 ]
-Number = app_commands.Range[int, 1, NUMBER_MAX]
+Number = DemandNumber  # the demand commands' number option
 
 
 # -- live public messages ---------------------------------------------------------------
@@ -290,9 +289,7 @@ def public_demand(info: DemandInfo) -> Message:
 
 def number_of(arg: str | None) -> int:
     """The demand or poll number a ``custom_id`` carries."""
-    if arg is None or not arg.isdigit():
-        raise UnknownComponent()
-    return int(arg)
+    return custom_number(arg)
 
 
 class Demands(commands.Cog):
@@ -452,7 +449,7 @@ class Demands(commands.Cog):
         interaction: discord.Interaction,
         theme: str | None = None,
         status: str | None = None,
-        page: app_commands.Range[int, 1, 100_000] = 1,
+        page: Page = 1,
     ) -> None:
         async with self.bot.begin(interaction) as call:
             result = await call.core.demands.listing(call.actor, call.place, theme=theme,

@@ -34,6 +34,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_, _, current_locale, translate, use_locale
+from bot.core.numbers import PAGE_MAX
 from bot.core.render import faq as render
 from bot.core.render.md import escape
 from bot.core.render.message import Action, Field, Message, Tone, Visibility
@@ -59,6 +60,7 @@ from bot.discord.render import shorten
 from bot.discord.translator import COMMAND_TEXTS, text
 from bot.discord.views import FormValues, custom_id, first, form, text_field
 from bot.textcmd.faq import passive_help
+from cogs._numbers import Page, QuestionNumber, custom_number
 from cogs.demands import declare_texts
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,6 @@ SLUG_LIMIT = 64
 SOURCES_LIMIT = 2000
 TOPICS_LIMIT = 300
 QUESTIONS_LIMIT = 4000
-NUMBER_MAX = 1_000_000_000
 CHOICE_NAME_LIMIT = 100
 ON, OFF = "on", "off"
 
@@ -193,7 +194,7 @@ declare_texts(COMMANDS)
 PASSIVE_CHOICES = [app_commands.Choice(name=text(f"faq-mod.passive.{key}"), value=key)
                    for key in (ON, OFF)]
 Slug = app_commands.Range[str, 1, SLUG_LIMIT]
-Number = app_commands.Range[int, 1, NUMBER_MAX]
+Number = QuestionNumber  # the queue commands' number option
 
 
 # -- pure helpers ---------------------------------------------------------------------------
@@ -454,14 +455,12 @@ class Faq(commands.Cog):
     @app_commands.rename(page=text("faq-mod.queue.page"))
     @app_commands.describe(page=text("faq-mod.queue.page.description"))
     async def queue(self, interaction: discord.Interaction,
-                    page: app_commands.Range[int, 1, 100_000] = 1) -> None:
+                    page: Page = 1) -> None:
         async with self.bot.begin(interaction) as call:
             await self.show_queue(call, page)
 
     async def queue_button(self, call: Call, arg: str | None) -> None:
-        if arg is None or not arg.isdigit():
-            raise UnknownComponent()
-        await self.show_queue(call, int(arg))
+        await self.show_queue(call, custom_number(arg, high=PAGE_MAX))
 
     async def show_queue(self, call: Call, page: int) -> None:
         require_moderator(call)

@@ -13,11 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.render import admin as render
-from bot.core.services.federation import NAME_LIMIT
+from bot.core.services.federation import COLLECTIVE_NUMBER, COLLECTIVES_MOST, NAME_LIMIT
 from bot.core.types import Actor, Platform
 from bot.discord.adapter import DiscordBot
 from bot.discord.translator import add_texts, text
+from cogs._numbers import whole
 from cogs.config import WORKFLOW_CHOICES
+
+CollectiveNumber = whole(COLLECTIVE_NUMBER, 1, COLLECTIVES_MOST)
 
 TEXTS: dict[str, tuple[str, str]] = {
     "federation": ("federation", "federation"),
@@ -149,7 +152,7 @@ class Federation(commands.Cog):
     @app_commands.rename(number=text("federation.remove.number"))
     @app_commands.describe(number=text("federation.remove.number.description"))
     async def remove(
-        self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 10_000]
+        self, interaction: discord.Interaction, number: CollectiveNumber
     ) -> None:
         async with self.bot.begin(interaction) as call:
             info = await call.core.federation.remove(call.actor, call.place, number)

@@ -46,6 +46,7 @@ from bot.core.services.meetups import (
     MeetupDraft,
     MeetupInfo,
 )
+from bot.core.services.meetups import parse_reminders as parse_minutes
 from bot.core.types import Place, Platform
 from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
@@ -53,6 +54,7 @@ from bot.discord.render import render as draw
 from bot.discord.render import shorten, timestamp
 from bot.discord.translator import COMMAND_TEXTS, text
 from bot.discord.views import ActionHandler
+from cogs._numbers import Capacity, MeetupNumber
 from cogs.demands import LiveMessages, declare_texts, number_of, post
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,6 @@ MAYBE_ACTION = "meetup:maybe"
 NO_ACTION = "meetup:no"
 ICS_ACTION = "meetup:ics"
 ANSWERS = {GOING_ACTION: "going", MAYBE_ACTION: "maybe", NO_ACTION: "no"}
-NUMBER_MAX = 1_000_000_000
-CAPACITY_MAX = 100_000
 DATE_LIMIT = 80
 REMINDERS_LIMIT = 100
 
@@ -171,8 +171,7 @@ RECURRENCE_CHOICES = [
     app_commands.Choice(name=text(f"meetup.recurrence.{key}"), value=key)
     for key in ("none", "weekly", "monthly")
 ]
-Number = app_commands.Range[int, 1, NUMBER_MAX]
-Capacity = app_commands.Range[int, 1, CAPACITY_MAX]
+Number = MeetupNumber  # the meetup commands' number option
 When = app_commands.Range[str, 1, DATE_LIMIT]
 
 # Options shared by creer and modifier: parameter -> table key.
@@ -197,10 +196,7 @@ def parse_reminders(value: str | None) -> tuple[int, ...] | None:
     """``"1440, 60"`` → ``(1440, 60)``; None when not given (the defaults apply)."""
     if value is None or not value.strip():
         return None
-    parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-    if not parts or not all(part.isdigit() for part in parts):
-        raise InvalidInput(N_("Reminders are minutes before the start, from 1 to 20160."))
-    return tuple(int(part) for part in parts)
+    return parse_minutes(value) or None
 
 
 # -- drawing meetups on Discord ------------------------------------------------------------

@@ -44,9 +44,11 @@ from discord.ext import commands
 from bot.core import voting
 from bot.core.errors import InvalidInput
 from bot.core.i18n import N_, _, current_locale, translate, use_locale
+from bot.core.numbers import ID_MAX, parse_whole
 from bot.core.render import polls as render
 from bot.core.render.md import escape
 from bot.core.render.message import Action, Field, Message, Visibility
+from bot.core.services.demands import DEMAND_NUMBER
 from bot.core.services.polls import (
     EXAMPLES,
     LABEL_LIMIT,
@@ -64,7 +66,9 @@ from bot.discord.errors import UnknownComponent
 from bot.discord.render import button, embed, shorten
 from bot.discord.translator import text
 from bot.discord.views import ActionButton, custom_id
-from cogs.demands import LiveMessages, Number, declare_texts, number_of, post
+from cogs._numbers import PollNumber as Number
+from cogs._numbers import custom_number, whole
+from cogs.demands import LiveMessages, declare_texts, number_of, post
 
 if TYPE_CHECKING:
     from bot.core.app import Core
@@ -206,6 +210,7 @@ VOTER_CHOICES = [app_commands.Choice(name=text(f"poll.voters.{key}"), value=key)
 RESULT_CHOICES = [app_commands.Choice(name=text(f"poll.when.{key}"), value=key)
                   for key in ("end", "live")]
 NUMBERS = re.compile(r"[\s,;]+")
+MaxChoices = whole(N_("The maximum number of choices"), 1, MAX_OPTIONS)
 
 
 # -- pure helpers --------------------------------------------------------------------------
@@ -223,9 +228,7 @@ def split_numbers(value: str | None) -> tuple[int, ...]:
         word = word.lstrip("#")
         if not word:
             continue
-        if not word.isdigit():
-            raise InvalidInput(N_("Give the demand's number, for example 12."))
-        numbers.append(int(word))
+        numbers.append(parse_whole(word, field=DEMAND_NUMBER, low=1, high=ID_MAX))
     return tuple(numbers)
 
 
@@ -236,12 +239,12 @@ def ranking_arg(number: int, ranking: str) -> str:
 def parse_ranking(arg: str | None, keys: Sequence[str] | None = None) -> tuple[int, str]:
     """``"12.BA"`` → ``(12, "BA")``; checked against the poll's option keys when given."""
     head, _sep, ranking = (arg or "").partition(".")
-    if not head.isdigit() or any(key not in OPTION_KEYS for key in ranking) \
-            or len(set(ranking)) != len(ranking):
+    number = custom_number(head)
+    if any(key not in OPTION_KEYS for key in ranking) or len(set(ranking)) != len(ranking):
         raise UnknownComponent()
     if keys is not None and any(key not in keys for key in ranking):
         raise UnknownComponent()
-    return int(head), ranking
+    return number, ranking
 
 
 def grade_code(grade: str) -> str:
@@ -251,13 +254,14 @@ def grade_code(grade: str) -> str:
 def parse_grades(arg: str | None, parts: int) -> tuple[int, str, str | None]:
     """``"12.2-5.B"`` → ``(12, "2-5", "B")`` (``parts`` = 2 or 3 dot-separated parts)."""
     pieces = (arg or "").split(".")
-    if len(pieces) != parts or not pieces[0].isdigit():
+    if len(pieces) != parts:
         raise UnknownComponent()
+    number = custom_number(pieces[0])
     grades = pieces[1]
     if not grades or any(c != UNGRADED and not ("0" <= c < str(len(voting.GRADES)))
                          for c in grades):
         raise UnknownComponent()
-    return int(pieces[0]), grades, pieces[2] if parts == 3 else None
+    return number, grades, pieces[2] if parts == 3 else None
 
 
 def graded_ballot(keys: Sequence[str], grades: str) -> dict[str, str]:
@@ -523,7 +527,7 @@ class Polls(commands.Cog):
         secret: bool = True,
         results: str = "end",
         receipts: bool = False,
-        max_choices: app_commands.Range[int, 1, MAX_OPTIONS] | None = None,
+        max_choices: MaxChoices | None = None,
     ) -> None:
         async with self.bot.begin(interaction) as call:
             eligibility = voters or ("role" if role is not None else "everyone")
@@ -680,9 +684,10 @@ class Polls(commands.Cog):
     async def grades_page(self, call: Call, arg: str | None) -> None:
         number, grades, page = parse_grades(arg, 3)
         info = await self.open_poll(call, number)
-        if len(grades) != len(info.options) or page is None or not page.isdigit():
+        if len(grades) != len(info.options) or page is None:
             raise UnknownComponent()
-        await self.show_step(call, grading_step(info, grades, int(page)))
+        await self.show_step(call, grading_step(info, grades,
+                                                custom_number(page, low=0, high=MAX_OPTIONS)))
 
     async def grades_done(self, call: Call, arg: str | None) -> None:
         number, grades, _page = parse_grades(arg, 2)

@@ -17,6 +17,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.i18n import N_, _, translate
+from bot.core.numbers import PAGE_MAX, parse_whole
 from bot.core.render import tribune as render
 from bot.core.render.message import Action, Message, Visibility
 from bot.core.services.tribune import FIELD_LIMITS, TEXT_LIMIT, SignatureForm
@@ -32,6 +33,7 @@ from bot.discord.views import (
     form,
     text_field,
 )
+from cogs._numbers import Page
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,7 @@ class Tribune(commands.Cog):
     @app_commands.rename(page=text("tribune.list.page"))
     @app_commands.describe(page=text("tribune.list.page.description"))
     async def signatories(
-        self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 100_000] = 1
+        self, interaction: discord.Interaction, page: Page = 1
     ) -> None:
         async with self.bot.begin(interaction) as call:
             await self.show_page(call, page, ephemeral=False)
@@ -254,9 +256,8 @@ class Tribune(commands.Cog):
     # -- listing ---------------------------------------------------------------------------
 
     async def list_button(self, call: Call, arg: str | None) -> None:
-        if arg is not None and not arg.isdigit():
-            raise InvalidInput(N_("The page must be a number, for example 2."))
-        await self.show_page(call, int(arg or 1), ephemeral=True)
+        page = 1 if arg is None else parse_whole(arg, field=N_("The page"), low=1, high=PAGE_MAX)
+        await self.show_page(call, page, ephemeral=True)
 
     async def show_page(self, call: Call, page: int, *, ephemeral: bool) -> None:
         result = await call.core.tribune.signatories(call.actor, call.place, page)

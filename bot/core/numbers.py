@@ -165,7 +165,7 @@ def parse_whole_list(
     parts = [part for part in text.split(separator) if part.strip()]
     if len(parts) > most:
         raise InvalidNumber(
-            N_("{field}: at most {most} numbers, each a whole number from {low} to {high}."),
+            N_("{field} must be a whole number from {low} to {high}; give {most} of them at most."),
             field=_label(field), most=LocalNumber(most),
             low=LocalNumber(low), high=LocalNumber(high),
         )
@@ -193,6 +193,15 @@ def check_decimal(
     return number
 
 
+def decimal_or_none(text: str) -> Decimal | None:
+    """``text`` as a finite Decimal when it is written as one (``1,5``, ``-2``), else None;
+    no range applied (for callers that word their own messages for some ranges)."""
+    word = text.strip() if isinstance(text, str) else ""
+    if len(word) > _MAX_CHARS or not _DECIMAL.fullmatch(word):
+        return None
+    return Decimal(word.replace(",", "."))
+
+
 def parse_decimal(
     text: str | int | float | Decimal | None, *, field: str,
     low: Decimal | int | str, high: Decimal | int | str, places: int = 2,
@@ -214,3 +223,14 @@ def parse_decimal(
 def all_whole(values: Iterable[Any], *, field: str, low: int, high: int) -> tuple[int, ...]:
     """:func:`check_whole` on each value."""
     return tuple(check_whole(value, field=field, low=low, high=high) for value in values)
+
+
+def record_id(value: Any, *, field: str = N_("The number")) -> int:
+    """A record number (poll, meetup, demand, post...) given to a service: 1 to
+    :data:`ID_MAX`, else InvalidNumber naming ``field``."""
+    return check_whole(value, field=field, low=1, high=ID_MAX)
+
+
+def page(value: Any, *, field: str = N_("The page")) -> int:
+    """A page number given to a service: 1 to :data:`PAGE_MAX`."""
+    return check_whole(value, field=field, low=1, high=PAGE_MAX)

@@ -6,11 +6,14 @@ from collections.abc import Sequence
 
 from bot.core.errors import InvalidInput
 from bot.core.i18n import N_
+from bot.core.numbers import InvalidNumber, parse_whole
 from bot.core.render import admin as render
 from bot.core.render.message import Message
+from bot.core.services.configuration import MAX_POWER_LEVEL, MAX_RETENTION_DAYS, POWER_LEVEL
+from bot.core.services.federation import COLLECTIVE_NUMBER, COLLECTIVES_MOST
 from bot.core.types import Actor
 from bot.core.workflows import parse_workflow
-from bot.textcmd.registry import Command, Invocation, page_number, whole_number
+from bot.textcmd.registry import Command, Invocation, page_number
 from bot.textcmd.tribune import parse_bool
 
 OFF_WORDS = {"off", "aucun", "aucune", "non", "no", "none"}
@@ -27,10 +30,7 @@ def _one(inv: Invocation, usage: str) -> str:
 def _level(word: str) -> int | None:
     if word.casefold() in OFF_WORDS:
         return None
-    level = whole_number(word, signed=True)
-    if level is None:
-        raise InvalidInput(N_("A power level is a number from 0 to 100."))
-    return level
+    return parse_whole(word, field=POWER_LEVEL, low=0, high=MAX_POWER_LEVEL)
 
 
 # -- federation -------------------------------------------------------------------
@@ -62,10 +62,12 @@ async def federation_leave(inv: Invocation) -> Sequence[Message]:
 
 async def federation_remove(inv: Invocation) -> Sequence[Message]:
     word = _one(inv, "federation remove NUMBER")
-    number = whole_number(word)
-    if number is None:
+    try:
+        number = parse_whole(word.removeprefix("#"), field=COLLECTIVE_NUMBER, low=1,
+                             high=COLLECTIVES_MOST)
+    except InvalidNumber:
         raise InvalidInput(N_("Give the collective's number from the list of {command}."),
-                           command=f"{inv.prefix}federation")
+                           command=f"{inv.prefix}federation") from None
     info = await inv.core.federation.remove(inv.actor, inv.place, number)
     return [render.federation_changed(info, "remove")]
 
@@ -154,9 +156,12 @@ async def config_retention(inv: Invocation) -> Sequence[Message]:
     word = _one(inv, "config retention DAYS|off")
     days = None
     if word.casefold() not in OFF_WORDS:
-        days = whole_number(word)
-        if days is None:
-            raise InvalidInput(N_("Give a number of days from 1 to {max}, or off."), max=3650)
+        try:
+            days = parse_whole(word, field=N_("The number of days"), low=1,
+                               high=MAX_RETENTION_DAYS)
+        except InvalidNumber:
+            raise InvalidInput(N_("Give a number of days from 1 to {max}, or off."),
+                               max=MAX_RETENTION_DAYS) from None
     return [render.changed(await inv.core.config.set_retention(inv.actor, inv.place, days))]
 
 

@@ -8,12 +8,11 @@ from bot.core.errors import InvalidInput
 from bot.core.i18n import N_
 from bot.core.render import aid as render
 from bot.core.render.message import Message
-from bot.core.services.aid import PostDraft
+from bot.core.services.aid import EXCHANGE_NUMBER, POST_NUMBER, PostDraft
 from bot.core.types import Actor
-from bot.textcmd.registry import Command, Handler, Invocation
+from bot.textcmd.registry import Command, Handler, Invocation, number_arg, record_number
 from bot.textcmd.tribune import parse_bool
 
-NUMBER_DIGITS = 9  # numbers of posts and exchanges
 POST_KEYS = {
     "category": ("type", "genre", "kind"),
     "skills": ("competences", "compétences", "competence", "skills", "skill"),
@@ -35,19 +34,11 @@ def _values(inv: Invocation, keys: dict[str, tuple[str, ...]]) -> dict[str, str]
     return values
 
 
-def _as_number(word: str) -> int | None:
-    """``"12"`` or ``"#12"`` → 12; None for anything else (digits such as "²" included)."""
-    word = word.lstrip("#")
-    if not (word.isascii() and word.isdigit()) or len(word) > NUMBER_DIGITS:
-        return None
-    return int(word)
+EXCHANGE_USAGE = "entraide echange heures=2 avec=UTILISATEUR sens=donne|recu [annonce=N]"
 
 
-def _number(inv: Invocation, usage: str) -> int:
-    number = _as_number(inv.args[0]) if inv.args else None
-    if number is None:
-        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return number
+def _number(inv: Invocation, usage: str, field: str = POST_NUMBER) -> int:
+    return number_arg(inv, usage, field=field)
 
 
 def _poster(kind: str) -> Handler:
@@ -117,18 +108,15 @@ async def record(inv: Invocation) -> Sequence[Message]:
                            "direction": ("sens", "direction"), "post": ("annonce", "post"),
                            "category": ("type", "kind"), "note": ("note", "commentaire")})
     if not values.get("with") or not values.get("hours"):
-        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}entraide echange "
-                           "heures=2 avec=UTILISATEUR sens=donne|recu [annonce=N]")
+        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{EXCHANGE_USAGE}")
     direction = values.get("direction", "donne").casefold()
     if direction not in ("donne", "donné", "gave", "given", "recu", "reçu", "received"):
         raise InvalidInput(N_("Say whether you gave or received the help: sens=donne or "
                               "sens=recu."))
     post = None
     if values.get("post"):
-        post = _as_number(values["post"])
-        if post is None:
-            raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}entraide echange "
-                               "heures=2 avec=UTILISATEUR sens=donne|recu [annonce=N]")
+        post = record_number(values["post"], field=POST_NUMBER,
+                             usage=f"{inv.prefix}{EXCHANGE_USAGE}")
     other = Actor(inv.actor.platform, values["with"], values["with"])
     result = await inv.core.aid.record(
         inv.actor, inv.place, other=other, hours=values["hours"],
@@ -140,7 +128,8 @@ async def record(inv: Invocation) -> Sequence[Message]:
 
 def _answer(accept: bool) -> Handler:
     async def handler(inv: Invocation) -> Sequence[Message]:
-        number = _number(inv, "entraide confirmer NUMÉRO")
+        usage = "entraide confirmer NUMÉRO" if accept else "entraide refuser NUMÉRO"
+        number = _number(inv, usage, EXCHANGE_NUMBER)
         result = await inv.core.aid.confirm(inv.actor, inv.place, number, accept=accept)
         await inv.core.outbox.notify(result.notices)
         return [render.exchange(result.exchange)]

@@ -9,8 +9,8 @@ from bot.core.i18n import N_, _
 from bot.core.render import demands as render
 from bot.core.render.errors import error as render_error
 from bot.core.render.message import Message, Visibility
-from bot.core.services.demands import Draft, parse_status, parse_theme
-from bot.textcmd.registry import Command, Invocation, page_number, whole_number
+from bot.core.services.demands import DEMAND_NUMBER, Draft, parse_status, parse_theme
+from bot.textcmd.registry import Command, Invocation, number_arg, page_number
 from bot.textcmd.tribune import parse_bool
 
 DRAFT_KEYS = {
@@ -21,17 +21,10 @@ DRAFT_KEYS = {
 }
 
 
-def _number(word: str) -> int:
-    number = whole_number(word.lstrip("#"))
-    if number is None:
-        raise InvalidInput(N_("Give the demand's number, for example 12."))
-    return number
-
-
 def _numbers(inv: Invocation, count: int, usage: str) -> list[int]:
     if len(inv.args) < count:
         raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return [_number(word) for word in inv.args[:count]]
+    return [number_arg(inv, usage, field=DEMAND_NUMBER, index=index) for index in range(count)]
 
 
 async def propose(inv: Invocation) -> Sequence[Message]:

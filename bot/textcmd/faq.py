@@ -16,9 +16,15 @@ from bot.core.i18n import N_, _, translate
 from bot.core.render import faq as render
 from bot.core.render.errors import error as render_error
 from bot.core.render.message import Message, Visibility
-from bot.core.services.faq import Draft
+from bot.core.services.faq import QUESTION_NUMBER, Draft
 from bot.core.types import Actor, Place
-from bot.textcmd.registry import Command, Handler, Invocation, page_number, whole_number
+from bot.textcmd.registry import (
+    Command,
+    Handler,
+    Invocation,
+    page_number,
+    record_number,
+)
 
 if TYPE_CHECKING:
     from bot.core.app import Core
@@ -60,11 +66,8 @@ def _slug(inv: Invocation, usage: str) -> str:
     return inv.args[0]
 
 
-def _number(word: str) -> int:
-    number = whole_number(word.lstrip("#"))
-    if number is None:
-        raise InvalidInput(N_("Give the question's number, for example 3."))
-    return number
+def _number(word: str, usage: str) -> int:
+    return record_number(word, field=QUESTION_NUMBER, usage=usage)
 
 
 async def show(inv: Invocation) -> Sequence[Message]:
@@ -135,7 +138,8 @@ async def alias(inv: Invocation) -> Sequence[Message]:
     rest = list(inv.args[1:])
     question = inv.options.get("question")
     if question is not None:
-        info = await faq.add_alias(inv.actor, inv.place, slug, question_id=_number(question))
+        info = await faq.add_alias(inv.actor, inv.place, slug, question_id=_number(
+            question, f'{inv.prefix}droits alias ID question=N'))
         return [render.changed(info, translate("Alias added to {id}.", id=info.slug))]
     if rest and rest[0].casefold() in ("retirer", "supprimer", "remove", "delete"):
         text = " ".join(rest[1:])
@@ -153,7 +157,7 @@ async def questions(inv: Invocation) -> Sequence[Message]:
 
 
 async def dismiss(inv: Invocation) -> Sequence[Message]:
-    number = _number(_slug(inv, "droits classer N"))
+    number = _number(_slug(inv, "droits classer N"), f"{inv.prefix}droits classer N")
     return [render.dismissed(await inv.core.faq.dismiss(inv.actor, inv.place, number))]
 
 

@@ -8,8 +8,8 @@ from bot.core.errors import InvalidInput
 from bot.core.i18n import N_
 from bot.core.render import meetups as render
 from bot.core.render.message import Message
-from bot.core.services.meetups import MeetupDraft
-from bot.textcmd.registry import Command, Handler, Invocation, whole_number
+from bot.core.services.meetups import MEETUP_NUMBER, MeetupDraft, parse_capacity, parse_reminders
+from bot.textcmd.registry import Command, Handler, Invocation, number_arg
 
 KEYS = {
     "title": ("titre", "title"),
@@ -27,10 +27,7 @@ KEYS = {
 
 
 def _number(inv: Invocation, usage: str) -> int:
-    number = whole_number(inv.args[0].lstrip("#")) if inv.args else None
-    if number is None:
-        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return number
+    return number_arg(inv, usage, field=MEETUP_NUMBER)
 
 
 def _draft(inv: Invocation) -> MeetupDraft:
@@ -43,16 +40,10 @@ def _draft(inv: Invocation) -> MeetupDraft:
         values[field] = value
     capacity = None
     if values.get("capacity"):
-        capacity = whole_number(values["capacity"].strip(), signed=True)
-        if capacity is None:
-            raise InvalidInput(N_("The capacity must be at least 1 (or leave it out)."))
+        capacity = parse_capacity(values["capacity"])
     reminders = None
     if values.get("reminders"):
-        try:
-            reminders = tuple(int(part) for part in values["reminders"].split(",") if part)
-        except ValueError:
-            raise InvalidInput(N_("Reminders are minutes before the start, from 1 to "
-                                  "20160.")) from None
+        reminders = parse_reminders(values["reminders"])
     return MeetupDraft(
         title=values.get("title"), where=values.get("where"), link=values.get("link"),
         address=values.get("address"), starts=values.get("starts"), ends=values.get("ends"),

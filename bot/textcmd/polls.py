@@ -7,10 +7,17 @@ from collections.abc import Sequence
 from bot.core import voting
 from bot.core.errors import InvalidInput
 from bot.core.i18n import N_
+from bot.core.numbers import parse_whole
 from bot.core.render import polls as render
 from bot.core.render.message import Message
-from bot.core.services.polls import BALLOT_MESSAGES, EXAMPLES, PollDraft, parse_ballot
-from bot.textcmd.registry import Command, Invocation, whole_number
+from bot.core.services.polls import (
+    BALLOT_MESSAGES,
+    EXAMPLES,
+    MAX_OPTIONS,
+    PollDraft,
+    parse_ballot,
+)
+from bot.textcmd.registry import Command, Invocation, number_arg, record_number
 from bot.textcmd.tribune import parse_bool
 
 MAX_LEVEL = 100  # Matrix power levels
@@ -31,11 +38,12 @@ CREATE_KEYS = {
 }
 
 
+POLL_NUMBER = N_("The poll number")
+MAX_CHOICES = MAX_OPTIONS  # no ballot ticks more choices than a poll has options
+
+
 def _number(inv: Invocation, usage: str) -> int:
-    number = whole_number(inv.args[0].lstrip("#")) if inv.args else None
-    if number is None:
-        raise InvalidInput(N_("Usage: {usage}"), usage=f"{inv.prefix}{usage}")
-    return number
+    return number_arg(inv, usage, field=POLL_NUMBER)
 
 
 def _draft(inv: Invocation) -> PollDraft:
@@ -51,10 +59,7 @@ def _draft(inv: Invocation) -> PollDraft:
         word = word.strip().lstrip("#")
         if not word:
             continue
-        number = whole_number(word)
-        if number is None:
-            raise InvalidInput(N_("Give the demand's number, for example 12."))
-        proposals.append(number)
+        proposals.append(record_number(word, field=N_("The demand number")))
     eligibility, role = "everyone", None
     eligible = values.get("eligible", "tous").strip()
     if eligible.casefold() in ("signataires", "signatories"):
@@ -64,9 +69,7 @@ def _draft(inv: Invocation) -> PollDraft:
         kind, _sep, value = eligible.partition(":")
         value = value.strip()
         if kind.casefold() in ("niveau", "level"):
-            level = whole_number(value)
-            if level is None or level > MAX_LEVEL:
-                raise InvalidInput(N_("A power level is a number from 0 to 100."))
+            level = parse_whole(value, field=N_("The power level"), low=0, high=MAX_LEVEL)
             role = f"level:{level}"
         elif not value or len(value) > ROLE_LIMIT:
             raise InvalidInput(N_("Eligibility is everyone, signatories or a role."))
@@ -78,9 +81,8 @@ def _draft(inv: Invocation) -> PollDraft:
     if results not in ("fin", "end", "direct", "live"):
         raise InvalidInput(N_("Results are shown at the end (fin) or live (direct)."))
     maximum = values.get("max")
-    max_choices = whole_number(maximum) if maximum else None
-    if maximum is not None and max_choices is None:
-        raise InvalidInput(N_("The maximum number of choices must be from 1 to {max}."), max=20)
+    max_choices = None if maximum is None else parse_whole(
+        maximum, field=N_("The maximum number of choices"), low=1, high=MAX_CHOICES)
     return PollDraft(
         title=values.get("title"),
         method=values.get("method", "unique"),

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from bot.core.app import Core
 from bot.core.errors import InvalidInput
 from bot.core.i18n import N_, _, current_locale, localize
+from bot.core.numbers import ID_MAX, PAGE_MAX, InvalidNumber, parse_whole
 from bot.core.render.message import Message
 from bot.core.text import fold, valid_text
 from bot.core.types import Actor, Place
@@ -73,33 +74,44 @@ class UnknownCommandNoSuggestion(InvalidInput):
 
 
 _CLOSING = {'"': '"', "“": "”", "«": "»", "„": "“"}
-# Numbers members type (poll, demand and meetup numbers, pages, levels, days) have at
-# most this many digits, so that every one fits a database integer.
-NUMBER_DIGITS = 9
+
+
+class NumberWithUsage(InvalidNumber):
+    """A number typed where a command expects one, refused, with the command's usage."""
+
+    message = N_("{field} must be a whole number from {low} to {high}. Usage: {usage}")
 
 
 def page_number(args: Sequence[str]) -> int:
     """The page a listing command asks for: 1 without argument, else its number."""
     if not args:
         return 1
-    page = whole_number(args[0]) if len(args) == 1 else None
-    if page is None:
+    if len(args) != 1:
         raise InvalidInput(N_("The page must be a number, for example 2."))
-    return page
+    return parse_whole(args[0], field=N_("The page"), low=1, high=PAGE_MAX)
 
 
-def whole_number(word: str, *, signed: bool = False) -> int | None:
-    """``word`` as a whole number, or None when it is not one.
+def number_arg(inv: Invocation, usage: str, *, field: str = N_("The number"),
+               index: int = 0) -> int:
+    """The record number (``12`` or ``#12``) at ``inv.args[index]``: 1 to ID_MAX.
 
-    Only ASCII digits count: ``"²"`` or ``"١٢"`` are digits to ``str.isdigit`` but not
-    numbers a member means (``int("²")`` even fails).
+    Missing: the usage. Not a number, or out of range: the range and the usage.
     """
-    sign = 1
-    if signed and word.startswith("-"):
-        sign, word = -1, word[1:]
-    if not word or len(word) > NUMBER_DIGITS or not (word.isascii() and word.isdigit()):
-        return None
-    return sign * int(word)
+    shown = f"{inv.prefix}{usage}"
+    if len(inv.args) <= index:
+        raise InvalidInput(N_("Usage: {usage}"), usage=shown)
+    return record_number(inv.args[index], field=field, usage=shown)
+
+
+def record_number(word: str, *, field: str = N_("The number"), usage: str = "") -> int:
+    """``"12"`` or ``"#12"`` as a record number (1 to ID_MAX); refused with the range
+    (and ``usage`` when given) otherwise."""
+    try:
+        return parse_whole(word.removeprefix("#"), field=field, low=1, high=ID_MAX)
+    except InvalidNumber as exc:
+        if not usage:
+            raise
+        raise NumberWithUsage(**exc.params, usage=usage) from None
 
 
 def split_words(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.notice import Notice
+from bot.core.numbers import InvalidNumber, decimal_or_none, parse_decimal, record_id
 from bot.core.scheduler import cancel, schedule
 from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
@@ -59,6 +60,10 @@ DESCRIPTION_LIMIT = 1500
 TAGS_LIMIT = 300
 NOTE_LIMIT = 300
 MAX_HOURS = Decimal(24)
+MIN_HOURS = Decimal("0.25")  # a quarter of an hour; hours are kept to the hundredth
+HOURS = N_("The number of hours")
+POST_NUMBER = N_("The post number")
+EXCHANGE_NUMBER = N_("The exchange number")
 CITY_LIMIT = 120
 CLEAR = "-"  # when editing: remove the city, the expected hours or the tags
 REMOTE_WORDS = frozenset({"distance", "a distance", "en ligne", "remote"})
@@ -84,16 +89,19 @@ def parse_category(word: str | None) -> str:
 
 
 def parse_hours(text: str | float | Decimal | None) -> Decimal:
+    """Hours as a member types them (``2``, ``1.5``, ``1,5``), to the hundredth:
+    more than zero and at most :data:`MAX_HOURS`; NaN, infinities and words refused."""
     try:
-        hours = Decimal(str(text).replace(",", ".")).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        raise InvalidInput(N_("Hours are a number, like 2 or 1.5.")) from None
-    if not hours.is_finite() or hours <= 0:
-        raise InvalidInput(N_("The number of hours must be more than zero."))
-    if hours > MAX_HOURS:
-        raise InvalidInput(N_("One exchange is at most {max} hours: record longer help as "
-                              "several exchanges."), max=int(MAX_HOURS))
-    return hours
+        return parse_decimal(text if text is not None else "", field=HOURS,
+                             low=MIN_HOURS, high=MAX_HOURS)
+    except InvalidNumber:
+        given = decimal_or_none(str(text))
+        if given is not None and given <= 0:
+            raise InvalidInput(N_("The number of hours must be more than zero.")) from None
+        if given is not None and given > MAX_HOURS:
+            raise InvalidInput(N_("One exchange is at most {max} hours: record longer help "
+                                  "as several exchanges."), max=int(MAX_HOURS)) from None
+        raise
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,7 +262,7 @@ class AidService:
         return collective, await scope_of(session, collective, WORKFLOW)
 
     async def _get(self, session: AsyncSession, scope: Scope, number: int) -> AidPost:
-        post = await session.get(AidPost, number)
+        post = await session.get(AidPost, record_id(number, field=POST_NUMBER))
         if post is None or post.collective_id not in scope.collective_ids:
             raise NotFound(N_("There is no mutual-aid post number {number} here."),
                            number=number)
@@ -508,6 +516,7 @@ class AidService:
         """Record that the actor gave (``gave``) or received ``hours`` of help to or
         from ``other``; ``other`` confirms it before it counts."""
         amount = parse_hours(hours)
+        post = None if post is None else record_id(post, field=POST_NUMBER)
         kind = parse_category(category) if category else None
         note = clean_line(note)
         if len(note) > NOTE_LIMIT:
@@ -552,7 +561,8 @@ class AidService:
         async with self.db.transaction() as session:
             collective = await ensure_collective(session, place, **self.defaults)
             member = await ensure_member(session, actor, collective)
-            exchange = await session.get(Exchange, number, with_for_update=True)
+            exchange = await session.get(Exchange, record_id(number, field=EXCHANGE_NUMBER),
+                                         with_for_update=True)
             if exchange is None:
                 raise NotFound(N_("There is no exchange number {number}."), number=number)
             parties = {exchange.giver_id, exchange.receiver_id}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.dates import known_zone
 from bot.core.errors import InvalidInput, PermissionDenied
 from bot.core.i18n import LOCALES, N_
+from bot.core.numbers import check_whole
 from bot.core.services import audit
 from bot.core.services.directory import (
     ensure_collective,
@@ -29,6 +30,8 @@ from bot.db.models import BotState, Collective, CollectiveChannel, Federation, u
 
 ASSISTANT_STEPS = ("locale", "timezone", "channels", "moderators", "organisers", "federation")
 MAX_RETENTION_DAYS = 3650
+POWER_LEVEL = N_("The power level")
+MAX_POWER_LEVEL = 100  # Matrix power levels used for roles go from 0 (everyone) to 100 (admin)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +223,8 @@ class ConfigurationService:
                                   lambda s, c: setattr(c, "organiser_power_level", level))
 
     async def set_retention(self, actor: Actor, place: Place, days: int | None) -> Changed:
-        if days is not None and not 1 <= days <= MAX_RETENTION_DAYS:
+        if days is not None and (isinstance(days, bool) or not isinstance(days, int)
+                                 or not 1 <= days <= MAX_RETENTION_DAYS):
             raise InvalidInput(N_("Give a number of days from 1 to {max}, or off."),
                                max=MAX_RETENTION_DAYS)
         return await self._change(actor, place, "retention", None if days is None else str(days),
@@ -261,5 +265,5 @@ class ConfigurationService:
 
 
 def _check_level(level: int | None) -> None:
-    if level is not None and not 0 <= level <= 100:
-        raise InvalidInput(N_("A power level is a number from 0 to 100."))
+    if level is not None:
+        check_whole(level, field=POWER_LEVEL, low=0, high=MAX_POWER_LEVEL)

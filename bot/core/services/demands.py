@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, MissingFields, NotFound, PermissionDenied
 from bot.core.i18n import N_
+from bot.core.numbers import record_id
 from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
     Scope,
@@ -38,6 +39,7 @@ from bot.db.models import (
 )
 
 WORKFLOW = "demands"
+DEMAND_NUMBER = N_("The demand number")
 TITLE_LIMIT = 120
 BODY_LIMIT = 2000
 REASON_LIMIT = 500
@@ -229,7 +231,7 @@ class DemandService:
         ]
 
     async def _get(self, session: AsyncSession, scope: Scope, number: int) -> Proposal:
-        proposal = await session.get(Proposal, number)
+        proposal = await session.get(Proposal, record_id(number, field=DEMAND_NUMBER))
         if proposal is None or proposal.collective_id not in scope.collective_ids:
             raise NotFound(N_("There is no demand number {number} here."), number=number)
         return proposal

@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import faq_text
 from bot.core.errors import InvalidInput, MissingFields, NotFound, PermissionDenied
 from bot.core.i18n import N_
+from bot.core.numbers import record_id
 from bot.core.services import audit
 from bot.core.services.directory import ensure_collective, ensure_member, insert_for, scope_of
 from bot.core.text import clean_block, clean_line
@@ -66,6 +67,7 @@ from bot.db.models import (
 )
 
 WORKFLOW = "faq"
+QUESTION_NUMBER = N_("The question number")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "data" / "faq"
 NOTICE = ("Information générale, pas un conseil juridique : vérifiez votre situation "
           "auprès des organismes cités.")
@@ -1015,7 +1017,7 @@ class FaqService:
     async def _queued(self, session: AsyncSession, collective: Collective,
                       question_id: int) -> FaqQuestion:
         scope = await scope_of(session, collective, WORKFLOW)
-        queued = await session.get(FaqQuestion, question_id)
+        queued = await session.get(FaqQuestion, record_id(question_id, field=QUESTION_NUMBER))
         if queued is None or queued.collective_id not in scope.collective_ids:
             raise NotFound(N_("There is no question number {number} in the queue."),
                            number=question_id)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
+from bot.core.numbers import check_whole
 from bot.core.services import audit, codes
 from bot.core.services.directory import ensure_collective, ensure_member, workflow_settings
 from bot.core.text import clean_line
@@ -34,6 +35,9 @@ from bot.db.models import (
 CODE_KIND = "federation"
 CODE_LIFETIME = timedelta(hours=24)
 NAME_LIMIT = 80
+COLLECTIVE_NUMBER = N_("The collective number")
+# Collectives are numbered from 1 in the federation's list; far more than any federation.
+COLLECTIVES_MOST = 10_000
 
 @dataclass(frozen=True, slots=True)
 class MemberCollective:
@@ -258,6 +262,7 @@ class FederationService:
 
     async def remove(self, actor: Actor, place: Place, number: int) -> FederationInfo:
         """A federation moderator removes the collective listed at ``number``."""
+        number = check_whole(number, field=COLLECTIVE_NUMBER, low=1, high=COLLECTIVES_MOST)
         async with self.db.transaction() as session:
             collective, member = await self._federation_moderator(session, actor, place)
             members = (await session.scalars(

@@ -25,6 +25,15 @@ from bot.core.dates import parse_when
 from bot.core.errors import InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
 from bot.core.notice import Notice
+from bot.core.numbers import (
+    InvalidNumber,
+    LocalNumber,
+    all_whole,
+    check_whole,
+    parse_whole,
+    parse_whole_list,
+    record_id,
+)
 from bot.core.scheduler import cancel, schedule
 from bot.core.services import audit, cooldown
 from bot.core.services.directory import (
@@ -50,6 +59,12 @@ LINK_LIMIT = 500
 DESCRIPTION_LIMIT = 2000
 DEFAULT_LENGTH = timedelta(hours=2)
 DEFAULT_REMINDERS = (1440, 60)
+MEETUP_NUMBER = N_("The meetup number")
+CAPACITY = N_("The capacity")
+CAPACITY_MAX = 100_000  # a stadium; anything larger is a typing slip
+REMINDER = N_("Each reminder (in minutes before the start)")
+REMINDER_MAX = 60 * 24 * 14  # two weeks before
+REMINDERS_MOST = 5  # the reminders column holds 100 characters: 5 × "20160" fits
 ONLINE_WORDS = {"en ligne", "enligne", "online", "visio", "en-ligne"}
 RECURRENCES = {"none": "none", "aucune": "none", "non": "none",
                "weekly": "weekly", "hebdomadaire": "weekly", "hebdo": "weekly",
@@ -138,6 +153,35 @@ class Calendar:
     content: bytes
 
 
+def parse_capacity(text: str) -> int:
+    """The capacity a member typed: 1 to :data:`CAPACITY_MAX` places."""
+    return parse_whole(text, field=CAPACITY, low=1, high=CAPACITY_MAX)
+
+
+def parse_reminders(text: str) -> tuple[int, ...]:
+    """``"1440,60"`` (or ``"1440; 60"``): minutes before the start of each reminder."""
+    return parse_whole_list(text.replace(";", ","), field=REMINDER, low=1, high=REMINDER_MAX,
+                            most=REMINDERS_MOST)
+
+
+def check_capacity(value: object) -> int:
+    """The service's own check of a capacity, whichever adapter sent it."""
+    if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+        raise InvalidInput(N_("The capacity must be at least 1 (or leave it out)."))
+    return check_whole(value, field=CAPACITY, low=1, high=CAPACITY_MAX)
+
+
+def check_reminders(values: tuple[int, ...]) -> tuple[int, ...]:
+    """The service's own check of reminders: at most :data:`REMINDERS_MOST`, each in range."""
+    unique = tuple(sorted(set(all_whole(values, field=REMINDER, low=1, high=REMINDER_MAX)),
+                          reverse=True))
+    if len(unique) > REMINDERS_MOST:
+        raise InvalidNumber(
+            N_("{field} must be a whole number from {low} to {high}; give {most} of them at most."),
+            field=REMINDER, most=REMINDERS_MOST, low=1, high=LocalNumber(REMINDER_MAX))
+    return unique
+
+
 def parse_answer(word: str) -> str:
     answer = ANSWERS.get(fold(word).strip())
     if answer is None:
@@ -157,7 +201,7 @@ class MeetupService:
         return collective, await scope_of(session, collective, WORKFLOW)
 
     async def _get(self, session: AsyncSession, scope: Scope, number: int) -> Meetup:
-        meetup = await session.get(Meetup, number)
+        meetup = await session.get(Meetup, record_id(number, field=MEETUP_NUMBER))
         if meetup is None or meetup.collective_id not in scope.collective_ids:
             raise NotFound(N_("There is no meetup number {number} here."), number=number)
         return meetup
@@ -226,24 +270,21 @@ class MeetupService:
             starts + DEFAULT_LENGTH
         if ends <= starts:
             raise InvalidInput(N_("The meetup must end after it starts."))
-        if draft.capacity is not None and draft.capacity < 1:
-            raise InvalidInput(N_("The capacity must be at least 1 (or leave it out)."))
+        capacity = None if draft.capacity is None else check_capacity(draft.capacity)
         deadline = parse_when(draft.deadline, timezone, now=now) if draft.deadline else None
         if deadline is not None and deadline > starts:
             raise InvalidInput(N_("The RSVP deadline must come before the start."))
         recurrence = RECURRENCES.get(fold(draft.recurrence or "none"))
         if recurrence is None:
             raise InvalidInput(N_("Recurrence is none, weekly or monthly."))
-        reminders = draft.reminders or DEFAULT_REMINDERS
-        if any(not 1 <= minutes <= 60 * 24 * 14 for minutes in reminders):
-            raise InvalidInput(N_("Reminders are minutes before the start, from 1 to 20160."))
+        reminders = check_reminders(draft.reminders or DEFAULT_REMINDERS)
         return {
             "title": title, "city": None if online else where, "online": online, "link": link,
             "address": clean_line(draft.address) or None,
             "description": clean_block(draft.description), "starts_at": starts,
-            "ends_at": ends, "capacity": draft.capacity, "rsvp_deadline": deadline,
+            "ends_at": ends, "capacity": capacity, "rsvp_deadline": deadline,
             "recurrence": recurrence,
-            "reminders": ",".join(str(m) for m in sorted(set(reminders), reverse=True)),
+            "reminders": ",".join(str(m) for m in reminders),
         }
 
     async def _plan(self, session: AsyncSession, meetup: Meetup) -> None:
@@ -363,6 +404,7 @@ class MeetupService:
 
     async def rsvp(self, actor: Actor, place: Place, number: int, answer: str) -> RsvpResult:
         """Answer going, maybe or no; beyond capacity, going means the waitlist."""
+        number = record_id(number, field=MEETUP_NUMBER)
         if answer not in ("going", "maybe", "no"):
             answer = parse_answer(answer)
         async with self.db.transaction() as session:
