@@ -129,7 +129,7 @@ class Core:
                               suggestion_threshold=settings.faq.suggestion_threshold,
                               min_score=settings.faq.min_score,
                               passive_min_score=settings.faq.passive_min_score, **defaults)
-        self.identity = IdentityService(self.db, **links)
+        self.identity = IdentityService(self.db, **links, polls=self.polls)
         self.audit = AuditService(self.db)
         self.privacy = PrivacyService(self.db, polls=self.polls)
         self._profiles: dict[tuple[str, str], Profile] = {}
@@ -147,6 +147,8 @@ class Core:
     async def start(self) -> None:
         """Apply migrations and plan the daily jobs; call once before serving."""
         await migrate.upgrade(self.db.url)
+        if converted := await self.polls.upgrade_keys():
+            log.info("polls: %d ballot(s) of open polls keyed anew", converted)
         imported = await self.faq.import_corpus()
         for problem in imported.problems:
             log.warning("rights FAQ corpus: %s", problem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -120,12 +121,24 @@ class CollectiveChannel(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+def new_token() -> str:
+    return secrets.token_hex(32)
+
+
 class Person(Base):
-    """One human, possibly with several platform identities."""
+    """One human, possibly with several platform identities.
+
+    Ids are never handed out twice (AUTOINCREMENT on SQLite, a sequence on
+    PostgreSQL). ``token`` is a random secret of this person that keyed hashes
+    derive from (a secret ballot's slot): it cannot be guessed, and it goes with
+    the person when they are erased.
+    """
 
     __tablename__ = "persons"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -133,7 +146,7 @@ class Member(Base):
     """One platform identity (platform, user id)."""
 
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    __table_args__ = (UniqueConstraint("platform", "user_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -274,6 +287,8 @@ class Poll(Base):
     eligibility: Mapped[str] = mapped_column(String(16), default="everyone")
     eligible_role: Mapped[str | None] = mapped_column(String(64), default=None)
     secret: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Final ballots (modifiable=non): cast once, stored with no link to the voter.
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
     live_results: Mapped[bool] = mapped_column(Boolean, default=False)
     receipts: Mapped[bool] = mapped_column(Boolean, default=False)
     max_choices: Mapped[int | None] = mapped_column(Integer, default=None)
@@ -296,36 +311,62 @@ class PollOption(Base):
 
 
 class Ballot(Base):
-    """A ballot. In a secret poll it carries no voter identity: ``slot`` is a
-    keyed hash that only lets the same voter replace their own ballot."""
+    """A ballot, keyed by ``slot``; no time, no ordered id, no collective.
+
+    ``slot`` is a keyed hash of the poll and the voter's person token, so only the
+    same person (through any linked account) finds their ballot again to replace
+    it; for final ballots it is random, and nothing leads back to the voter.
+    ``person_id`` is set in public polls only. ``seal`` holds, encrypted with a key
+    derived from the ballot key, when the ballot was cast and in which collective
+    (to keep the latest ballot when two voters turn out to be one person); final
+    secret ballots have none. On SQLite the table has no rowid, so rows are stored
+    in slot order rather than in the order they were written.
+    """
 
     __tablename__ = "ballots"
-    __table_args__ = (UniqueConstraint("poll_id", "slot"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
-    slot: Mapped[str] = mapped_column(String(64))
-    # Set only in public polls.
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), default=None
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
     )
-    collective_id: Mapped[int | None] = mapped_column(
-        ForeignKey("collectives.id", ondelete="SET NULL"), default=None
+    slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # Set only in public polls; erasure keeps the ballot counted without it.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="SET NULL"), default=None, index=True
     )
     content: Mapped[str] = mapped_column(Text)
     receipt: Mapped[str | None] = mapped_column(String(16), default=None)
-    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    seal: Mapped[str | None] = mapped_column(String(128), default=None)
 
 
 class PollVoter(Base):
-    """That someone voted in a poll, keyed by a keyed hash of the person."""
+    """That an account voted in an open poll: a keyed hash of the poll and the
+    account (platform and user id). Every account of the voter gets one, so
+    unlinking or erasing does not open the way to a second ballot; the records
+    are deleted when the poll closes."""
 
     __tablename__ = "poll_voters"
-    __table_args__ = (UniqueConstraint("poll_id", "voter_key"),)
+    __table_args__ = {"sqlite_with_rowid": False}
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    poll_id: Mapped[int] = mapped_column(ForeignKey("polls.id", ondelete="CASCADE"), index=True)
-    voter_key: Mapped[str] = mapped_column(String(64))
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    voter_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class PollTurnout(Base):
+    """How many ballots came from each collective (the public breakdown), kept
+    apart from the ballots so that a ballot does not say where it came from."""
+
+    __tablename__ = "poll_turnout"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True
+    )
+    collective_id: Mapped[int] = mapped_column(
+        ForeignKey("collectives.id", ondelete="CASCADE"), primary_key=True
+    )
+    ballots: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Meetup(Base):
@@ -767,6 +808,7 @@ __all__ = [
     "Person",
     "Poll",
     "PollOption",
+    "PollTurnout",
     "PollVoter",
     "PostedMessage",
     "ProcessedEvent",

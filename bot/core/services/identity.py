@@ -12,6 +12,7 @@ from bot.core.errors import InvalidInput
 from bot.core.i18n import N_
 from bot.core.services import codes, persons
 from bot.core.services.directory import ensure_member
+from bot.core.services.polls import PollService
 from bot.core.types import Actor, Place
 from bot.db.engine import Database
 from bot.db.models import LinkAttempt, Member
@@ -42,8 +43,11 @@ class Identities:
 
 class IdentityService:
     def __init__(self, db: Database, *, code_failures: int = codes.MAX_FAILURES,
-                 codes_per_hour: int = codes.MAX_ISSUED) -> None:
+                 codes_per_hour: int = codes.MAX_ISSUED,
+                 polls: PollService | None = None) -> None:
         self.db = db
+        # Ballots follow persons through the poll service, which holds the key.
+        self.polls = polls
         self.code_failures = code_failures
         self.codes_per_hour = codes_per_hour
 
@@ -90,6 +94,8 @@ class IdentityService:
                     )
                 if issuer.person_id == member.person_id:
                     raise InvalidInput(N_("These accounts are already linked."))
+                if self.polls is not None:
+                    await self.polls.before_merge(session, issuer.person_id, member.person_id)
                 await persons.merge(session, keep=issuer.person_id, gone=member.person_id)
                 await session.flush()
                 await session.refresh(member)
@@ -106,5 +112,7 @@ class IdentityService:
             linked = await self._identities(session, member)
             if len(linked.items) < 2:
                 raise InvalidInput(N_("This account is not linked to another one."))
+            if self.polls is not None:
+                await self.polls.before_split(session, member.person_id)
             await persons.split(session, member)
             return await self._identities(session, member)

@@ -1,19 +1,20 @@
 """Polls (scrutins): create, vote, close on time, results, export for recount.
 
-Polls belong to the demands workflow's scope. In a secret poll, the stored
-ballot holds no voter identity: its ``slot`` and the separate voter record are
-keyed hashes (HMAC-SHA256 with the ballot key, which is not in the database)
-of the poll and the person, derived differently, so neither a ballot nor a
-voter record can be tied to a person or to each other from the database alone.
-A member may change their ballot until closing; the latest counts.
+Polls belong to the demands workflow's scope. Who may learn what is written in
+the README (« Who may learn what »); in short: a ballot holds no voter identity
+in a secret poll, no time, no ordered id and no collective. Its ``slot`` is a
+keyed hash of the poll and the voter's random person token, and each account of
+the voter gets a voter record (a keyed hash of the poll and the account), so one
+person has one ballot whatever they link, unlink or erase while the poll is open
+(see :mod:`bot.core.ballot_keys`). A member may change their ballot until closing
+(the latest counts), unless the poll's ballots are final (``modifiable=non``):
+then the ballot's slot is random and even the ballot key cannot lead back to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
 import json
 import logging
 import secrets
@@ -22,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import voting
+from bot.core.ballot_keys import BallotKeys
 from bot.core.dates import parse_when
 from bot.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from bot.core.i18n import N_
@@ -36,7 +38,6 @@ from bot.core.services.directory import (
     Scope,
     ensure_collective,
     ensure_member,
-    insert_for,
     scope_of,
     workflow_channels,
 )
@@ -46,12 +47,14 @@ from bot.core.types import Actor, Place
 from bot.db.engine import Database
 from bot.db.models import (
     Ballot,
+    BotState,
     Collective,
     Member,
     Membership,
     Person,
     Poll,
     PollOption,
+    PollTurnout,
     PollVoter,
     Proposal,
     Signature,
@@ -69,6 +72,19 @@ TITLE_LIMIT = 200
 LABEL_LIMIT = 200
 BATCH_LIMIT = 1000  # ballots written in one transaction
 IN_CHUNK = 400  # values in one IN (...) list
+QUORUM_MAX = 1_000_000
+LEGACY_STATE = "polls.keys"  # set by revision 0011 when old keyed rows need converting
+ALREADY_FINAL = N_("You have already voted in this poll, and its ballots are final: they "
+                   "cannot be changed.")
+VOTED_ELSEWHERE = N_("A ballot was already cast in this poll from this account or from an "
+                     "account that was linked to it. It stays counted, and nobody gets a "
+                     "second one: one person, one ballot. It can be changed only from the "
+                     "accounts still linked to the one that cast it.")
+LINK_FINAL = N_("Both accounts have voted in poll {numbers}, whose ballots are final: one of "
+                "the two ballots cannot be withdrawn, so the accounts can be linked only once "
+                "that poll is closed.")
+RESULTS_AT_CLOSE = N_("The results of this poll are shown when it closes, to everyone "
+                      "(moderators included).")
 SIGNATORIES_ONLY = N_("Only signatories of the tribune may vote in this poll: sign it first "
                       "with !tribune signer.")
 
@@ -171,6 +187,7 @@ class PollDraft:
     receipts: bool = False
     max_choices: int | None = None
     eligible_count: int | None = None
+    final: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +215,7 @@ class PollInfo:
     quorum_percent: int | None
     ballots: int
     voted: bool
+    final: bool = False
 
 
 def _table_insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -206,6 +224,10 @@ def _table_insert(session: AsyncSession, model: type[Any]) -> Any:
     table = model.__table__
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+class _ConcurrentVote(Exception):
+    """A voter record appeared while a batch was being written (another process)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +317,7 @@ class PollService:
     def __init__(self, db: Database, ballot_key: bytes, *, default_locale: str = "fr",
                  default_timezone: str = "Europe/Paris") -> None:
         self.db = db
-        self._key = ballot_key
+        self.keys = BallotKeys(ballot_key)
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
         self._box: list[_PendingVote] = []
         self._writer: asyncio.Task[None] | None = None
@@ -332,9 +354,39 @@ class PollService:
         known = [c for c in counts if c is not None]
         return sum(known) if known else None
 
-    def _hash(self, purpose: str, poll_id: int, person_id: int) -> str:
-        message = f"{purpose}:{poll_id}:{person_id}".encode()
-        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
+    @staticmethod
+    async def _persons(session: AsyncSession, person_ids: set[int]
+                       ) -> tuple[dict[int, list[tuple[str, str]]], dict[int, str]]:
+        """Each person's accounts (platform, user id) and token."""
+        accounts: dict[int, list[tuple[str, str]]] = {p: [] for p in person_ids}
+        tokens: dict[int, str] = {}
+        ids = sorted(person_ids)
+        for start in range(0, len(ids), IN_CHUNK):
+            chunk = ids[start:start + IN_CHUNK]
+            for platform, user_id, person_id in await session.execute(
+                    select(Member.platform, Member.user_id, Member.person_id)
+                    .where(Member.person_id.in_(chunk))):
+                accounts[person_id].append((platform, user_id))
+            tokens.update((await session.execute(
+                select(Person.id, Person.token).where(Person.id.in_(chunk)))).tuples().all())
+        return accounts, tokens
+
+    def _voter_keys(self, poll_id: int, accounts: list[tuple[str, str]]) -> list[str]:
+        return [self.keys.voter(poll_id, platform, user) for platform, user in accounts]
+
+    @staticmethod
+    async def _recorded(session: AsyncSession, poll_id: int, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), IN_CHUNK):
+            found.update(await session.scalars(select(PollVoter.voter_key).where(
+                PollVoter.poll_id == poll_id,
+                PollVoter.voter_key.in_(keys[start:start + IN_CHUNK]))))
+        return found
+
+    async def _has_voted(self, session: AsyncSession, poll_id: int, person_id: int) -> bool:
+        accounts, _tokens = await self._persons(session, {person_id})
+        return bool(await self._recorded(session, poll_id,
+                                         self._voter_keys(poll_id, accounts[person_id])))
 
     async def _scope(self, session: AsyncSession, place: Place) -> tuple[Collective, Scope]:
         collective = await ensure_collective(session, place, **self.defaults)
@@ -356,29 +408,154 @@ class PollService:
             select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id)
         ) or 0
         voted = False
-        if person_id is not None:
-            voted = await session.scalar(select(PollVoter.id).where(
-                PollVoter.poll_id == poll.id,
-                PollVoter.voter_key == self._hash("voter", poll.id, person_id),
-            )) is not None
+        if person_id is not None and poll.status != "closed":
+            voted = await self._has_voted(session, poll.id, person_id)
         return PollInfo(
             poll.id, poll.title, poll.method, poll.status,
             tuple(OptionInfo(o.key, o.label, o.proposal_id) for o in options),
             poll.opens_at, poll.closes_at, timezone, poll.secret, poll.live_results,
             poll.receipts, poll.eligibility, poll.quorum_ballots, poll.quorum_percent,
-            ballots, voted,
+            ballots, voted, poll.final,
         )
 
     # -- persons: erasure and data export ----------------------------------------
 
     async def voted_in(self, session: AsyncSession, person_id: int) -> list[VotedPoll]:
-        """The polls ``person_id`` is known to have voted in (open polls through the
-        voter records of their accounts; public polls through their ballots)."""
-        return []
+        """The polls ``person_id`` is known to have voted in: open polls through the
+        voter records of their accounts, and polls where their ballot is public."""
+        accounts, _tokens = await self._persons(session, {person_id})
+        found: dict[int, VotedPoll] = {}
+        for poll in await session.scalars(select(Poll).where(Poll.status == "open")
+                                          .order_by(Poll.id)):
+            if await self._recorded(session, poll.id,
+                                    self._voter_keys(poll.id, accounts[person_id])):
+                found[poll.id] = VotedPoll(poll.id, poll.title, poll.status, poll.secret, None)
+        for poll, content in await session.execute(
+                select(Poll, Ballot.content).join(Ballot, Ballot.poll_id == Poll.id)
+                .where(Ballot.person_id == person_id).order_by(Poll.id)):
+            found[poll.id] = VotedPoll(poll.id, poll.title, poll.status, poll.secret,
+                                       ballot_text(poll.method, content))
+        return [found[key] for key in sorted(found)]
+
+    async def _mark_all_accounts(self, session: AsyncSession,
+                                 accounts: list[tuple[str, str]]) -> list[Poll]:
+        """Give every one of ``accounts`` a voter record in each open poll where one
+        of them has one; returns the open polls."""
+        polls = list(await session.scalars(select(Poll).where(Poll.status == "open")))
+        rows = []
+        for poll in polls:
+            keys = self._voter_keys(poll.id, accounts)
+            if await self._recorded(session, poll.id, keys):
+                rows += [{"poll_id": poll.id, "voter_key": key} for key in sorted(keys)]
+        if rows:
+            await session.execute(
+                _table_insert(session, PollVoter)
+                .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"]), rows)
+        return polls
 
     async def before_erase(self, session: AsyncSession, person_id: int) -> None:
-        """Called in the erasure transaction before the person's rows are deleted:
-        their ballots stay counted without anything that leads back to them."""
+        """Called in the erasure transaction before the person's rows are deleted.
+
+        Their ballots stay counted: public ones lose the name (``person_id`` is set
+        to NULL by the foreign key), and no slot can be found again once the
+        person's token is deleted. Every account of theirs keeps a voter record in
+        the open polls they voted in, so those accounts cast no new ballot there
+        until the poll closes (the records go at the close)."""
+        accounts, _tokens = await self._persons(session, {person_id})
+        await self._mark_all_accounts(session, accounts[person_id])
+
+    async def before_split(self, session: AsyncSession, person_id: int) -> None:
+        """Called before an account is unlinked from ``person_id``: both sides stay
+        marked as having voted where the person voted."""
+        accounts, _tokens = await self._persons(session, {person_id})
+        await self._mark_all_accounts(session, accounts[person_id])
+
+    async def before_merge(self, session: AsyncSession, keep: int, gone: int) -> None:
+        """Called before person ``gone`` is merged into ``keep`` (two accounts linked).
+
+        In each open poll where both voted, the latest ballot is kept (under
+        ``keep``'s slot) and the other removed; where only ``gone`` voted, their
+        ballot moves to ``keep``'s slot. Polls with final ballots cannot drop one of
+        two ballots: linking is refused until they close."""
+        accounts, tokens = await self._persons(session, {keep, gone})
+        together = accounts[keep] + accounts[gone]
+        conflicts: list[int] = []
+        for poll in await session.scalars(select(Poll).where(Poll.status == "open")
+                                          .order_by(Poll.id)):
+            if poll.final:
+                if (await self._recorded(session, poll.id,
+                                         self._voter_keys(poll.id, accounts[keep]))
+                        and await self._recorded(session, poll.id,
+                                                 self._voter_keys(poll.id, accounts[gone]))):
+                    conflicts.append(poll.id)
+                continue
+            kept_slot = self.keys.slot(poll.id, tokens[keep])
+            gone_slot = self.keys.slot(poll.id, tokens[gone])
+            rows = {b.slot: b for b in await session.scalars(select(Ballot).where(
+                Ballot.poll_id == poll.id, Ballot.slot.in_((kept_slot, gone_slot))))}
+            kept, other = rows.get(kept_slot), rows.get(gone_slot)
+            if other is None:
+                continue
+            if kept is None:
+                await session.execute(update(Ballot).where(
+                    Ballot.poll_id == poll.id, Ballot.slot == gone_slot).values(
+                    slot=kept_slot, person_id=None if poll.secret else keep))
+                continue
+            kept_seal, other_seal = self.keys.unseal(kept.seal), self.keys.unseal(other.seal)
+            dropped = other
+            if (other_seal or (0, 0))[0] > (kept_seal or (0, 0))[0]:
+                kept.content, kept.seal, kept.receipt = other.content, other.seal, other.receipt
+                dropped_seal = kept_seal
+            else:
+                dropped_seal = other_seal
+            await session.delete(dropped)
+            if dropped_seal is not None:
+                await session.execute(update(PollTurnout).where(
+                    PollTurnout.poll_id == poll.id,
+                    PollTurnout.collective_id == dropped_seal[1],
+                    PollTurnout.ballots > 0).values(ballots=PollTurnout.ballots - 1))
+        if conflicts:
+            raise InvalidInput(LINK_FINAL, numbers=", ".join(map(str, conflicts)))
+        await session.flush()
+        await self._mark_all_accounts(session, together)
+
+    async def upgrade_keys(self) -> int:
+        """Convert the slots and voter records of open polls written by versions
+        keyed by person id (revision 0011 notes it in ``bot_state``); once."""
+        async with self.db.transaction() as session:
+            state = await session.get(BotState, LEGACY_STATE)
+            if state is None:
+                return 0
+            converted = 0
+            polls = list(await session.scalars(select(Poll).where(Poll.status != "closed")))
+            people = (await session.execute(select(Person.id, Person.token))).tuples().all()
+            accounts, _tokens = await self._persons(session, {p for p, _ in people})
+            for poll in polls:
+                slots = {b.slot: b for b in await session.scalars(
+                    select(Ballot).where(Ballot.poll_id == poll.id))}
+                voters = set(await session.scalars(
+                    select(PollVoter.voter_key).where(PollVoter.poll_id == poll.id)))
+                marked: list[dict[str, Any]] = []
+                for person_id, token in people:
+                    old_slot = (self.keys.legacy("ballot", poll.id, person_id) if poll.secret
+                                else f"person:{person_id}")
+                    ballot = slots.get(old_slot)
+                    if ballot is not None:
+                        ballot.slot = self.keys.slot(poll.id, token)
+                        converted += 1
+                    if self.keys.legacy("voter", poll.id, person_id) in voters:
+                        marked += [{"poll_id": poll.id, "voter_key": key}
+                                   for key in self._voter_keys(poll.id, accounts[person_id])]
+                await session.execute(delete(PollVoter).where(PollVoter.poll_id == poll.id))
+                if marked:
+                    await session.execute(
+                        _table_insert(session, PollVoter)
+                        .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"]),
+                        marked)
+            await session.execute(delete(PollVoter).where(
+                PollVoter.poll_id.in_(select(Poll.id).where(Poll.status == "closed"))))
+            await session.delete(state)
+            return converted
 
     # -- creation ----------------------------------------------------------------
 
@@ -456,7 +633,7 @@ class PollService:
                 quorum_percent=quorum_percent, eligible_count=eligible,
                 eligibility=draft.eligibility, eligible_role=draft.role, secret=draft.secret,
                 live_results=draft.live_results, receipts=draft.receipts,
-                max_choices=draft.max_choices, created_at=now,
+                max_choices=draft.max_choices, created_at=now, final=draft.final,
             )
             session.add(poll)
             await session.flush()
@@ -530,8 +707,11 @@ class PollService:
                 outcomes = []
                 for item in batch:
                     try:
-                        outcomes.append(await self._vote_one(item.actor, item.place,
-                                                             item.number, item.ballot))
+                        outcomes.extend(await self._vote_batch([item]))
+                    except _ConcurrentVote:
+                        outcomes.append(InvalidInput(N_(
+                            "Another ballot for you arrived at the same moment: check with "
+                            "the poll whether your vote counted, and vote again if needed.")))
                     except Exception as exc:
                         outcomes.append(exc)
             for item, outcome in zip(batch, outcomes, strict=True):
@@ -544,7 +724,12 @@ class PollService:
 
     async def _vote_batch(self, batch: list[_PendingVote]) -> list[VoteResult | Exception]:
         """Write a batch of ballots in one transaction; a ballot with a problem gets
-        its error and writes nothing."""
+        its error and writes nothing.
+
+        Each voter's ballot is found through their person token; every account of
+        the voter gets a voter record. A person whose accounts already hold a voter
+        record but whose ballot is not theirs to find (it was cast before an unlink
+        or an erasure, or the poll's ballots are final) gets no second ballot."""
         outcomes: list[VoteResult | Exception | None] = [None] * len(batch)
         now = utcnow()
         async with self.db.transaction() as session:
@@ -576,63 +761,117 @@ class PollService:
             signed = await self._signatories(session, [
                 (c, members[batch[i].actor.platform.value, batch[i].actor.user_id])
                 for i, c, p, _ in valid if p.eligibility == "signatories"])
+            person_of = {i: members[batch[i].actor.platform.value, batch[i].actor.user_id]
+                         for i, _c, _p, _ in valid}
+            accounts, tokens = await self._persons(session, set(person_of.values()))
+            # What is already there: voter records of every account, and ballots.
+            wanted_voters: dict[int, list[str]] = {}
+            wanted_slots: dict[int, list[str]] = {}
+            for index, _collective, poll, _content in valid:
+                person_id = person_of[index]
+                wanted_voters.setdefault(poll.id, []).extend(
+                    self._voter_keys(poll.id, accounts[person_id]))
+                if not poll.final:
+                    wanted_slots.setdefault(poll.id, []).append(
+                        self.keys.slot(poll.id, tokens[person_id]))
+            recorded: set[tuple[int, str]] = set()
+            for poll_id, voter_keys in wanted_voters.items():
+                recorded.update((poll_id, k) for k in
+                                await self._recorded(session, poll_id, sorted(set(voter_keys))))
+            existing: dict[tuple[int, str], str | None] = {}  # -> receipt
+            for poll_id, slots in wanted_slots.items():
+                unique = sorted(set(slots))
+                for start in range(0, len(unique), IN_CHUNK):
+                    rows = await session.execute(select(Ballot.slot, Ballot.receipt).where(
+                        Ballot.poll_id == poll_id, Ballot.slot.in_(unique[start:start + IN_CHUNK])))
+                    existing.update({(poll_id, slot): receipt for slot, receipt in rows})
             ballots: dict[tuple[int, str], dict[str, Any]] = {}
-            voters: dict[tuple[int, str], dict[str, Any]] = {}
-            cast: list[tuple[int, Poll, str]] = []  # index, poll, slot
+            voters: set[tuple[int, str]] = set()
+            turnout: dict[tuple[int, int], int] = {}
+            decided: dict[tuple[int, int], str] = {}  # (poll, person) -> slot, in this batch
+            cast: list[tuple[int, Poll, str, bool]] = []  # index, poll, slot, replaced
             for index, collective, poll, content in valid:
-                actor = batch[index].actor
-                person_id = members[actor.platform.value, actor.user_id]
+                person_id = person_of[index]
                 if poll.eligibility == "signatories" and (collective.id, person_id) not in signed:
                     outcomes[index] = PermissionDenied(SIGNATORIES_ONLY)
                     continue
-                slot = (self._hash("ballot", poll.id, person_id) if poll.secret
-                        else f"person:{person_id}")
+                voter_keys = self._voter_keys(poll.id, accounts[person_id])
+                slot = decided.get((poll.id, person_id))
+                if slot is not None:  # the same person twice in this batch
+                    if poll.final:
+                        outcomes[index] = InvalidInput(ALREADY_FINAL)
+                        continue
+                    replaced = True
+                else:
+                    already = any((poll.id, k) in recorded for k in voter_keys)
+                    if poll.final:
+                        if already:
+                            outcomes[index] = InvalidInput(ALREADY_FINAL)
+                            continue
+                        slot, replaced = secrets.token_hex(32), False
+                    else:
+                        slot = self.keys.slot(poll.id, tokens[person_id])
+                        replaced = (poll.id, slot) in existing
+                        if already and not replaced:
+                            outcomes[index] = InvalidInput(VOTED_ELSEWHERE)
+                            continue
+                    if not replaced:
+                        key = (poll.id, collective.id)
+                        turnout[key] = turnout.get(key, 0) + 1
+                    decided[poll.id, person_id] = slot
+                previous = ballots.get((poll.id, slot))
+                receipt = existing.get((poll.id, slot)) if replaced else None
+                if previous is not None:
+                    receipt = previous["receipt"]
+                elif receipt is None and not replaced and poll.receipts:
+                    receipt = secrets.token_hex(4).upper()
                 ballots[poll.id, slot] = {
-                    "poll_id": poll.id, "slot": slot, "content": content,
-                    "collective_id": collective.id, "cast_at": now,
+                    "poll_id": poll.id, "slot": slot, "content": content, "receipt": receipt,
                     "person_id": None if poll.secret else person_id,
-                    "receipt": secrets.token_hex(4).upper() if poll.receipts else None,
+                    "seal": None if poll.final and poll.secret else self.keys.seal(collective.id),
                 }
-                voter_key = self._hash("voter", poll.id, person_id)
-                voters[poll.id, voter_key] = {"poll_id": poll.id, "voter_key": voter_key}
-                cast.append((index, poll, slot))
-            existing: dict[tuple[int, str], str | None] = {}
-            by_poll: dict[int, list[str]] = {}
-            for poll_id, slot in ballots:
-                by_poll.setdefault(poll_id, []).append(slot)
-            for poll_id, slots in by_poll.items():
-                for start in range(0, len(slots), IN_CHUNK):
-                    chunk = slots[start:start + IN_CHUNK]
-                    rows = await session.execute(select(Ballot.slot, Ballot.receipt).where(
-                        Ballot.poll_id == poll_id, Ballot.slot.in_(chunk)))
-                    existing.update({(poll_id, slot): receipt for slot, receipt in rows})
+                voters.update((poll.id, k) for k in voter_keys)
+                cast.append((index, poll, slot, replaced))
             if ballots:
-                connection = await session.connection()
-                statement = _table_insert(session, Ballot)
-                await connection.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["poll_id", "slot"],
-                        set_={"content": statement.excluded.content,
-                              "cast_at": statement.excluded.cast_at,
-                              "collective_id": statement.excluded.collective_id}),
-                    list(ballots.values()))
-                await connection.execute(
-                    _table_insert(session, PollVoter)
-                    .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"]),
-                    list(voters.values()))
+                await self._write(session, ballots, voters - recorded, turnout)
             infos: dict[int, PollInfo] = {}
-            seen: set[tuple[int, str]] = set()
-            for index, poll, slot in cast:
+            for index, poll, slot, replaced in cast:
                 if poll.id not in infos:
                     collective = places[batch[index].place][0]
                     infos[poll.id] = dataclasses.replace(
                         await self._info(session, poll, collective.timezone, None), voted=True)
-                key = (poll.id, slot)
-                replaced = key in existing or key in seen
-                seen.add(key)
-                receipt = existing[key] if key in existing else ballots[key]["receipt"]
-                outcomes[index] = VoteResult(infos[poll.id], replaced, receipt)
+                outcomes[index] = VoteResult(infos[poll.id], replaced,
+                                             ballots[poll.id, slot]["receipt"])
         return [o if o is not None else RuntimeError("ballot not handled") for o in outcomes]
+
+    async def _write(self, session: AsyncSession, ballots: dict[tuple[int, str], dict[str, Any]],
+                     voters: set[tuple[int, str]], turnout: dict[tuple[int, int], int]) -> None:
+        """Ballots, voter records and turnout of a batch, each in key order (nothing
+        in the order of the rows says in which order the ballots came)."""
+        connection = await session.connection()
+        statement = _table_insert(session, Ballot)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=["poll_id", "slot"],
+                set_={"content": statement.excluded.content, "seal": statement.excluded.seal}),
+            [ballots[key] for key in sorted(ballots)])
+        if voters:
+            inserted = (await connection.execute(
+                _table_insert(session, PollVoter)
+                .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
+                .returning(PollVoter.poll_id, PollVoter.voter_key),
+                [{"poll_id": p, "voter_key": k} for p, k in sorted(voters)])).all()
+            if len(inserted) != len(voters):
+                # Another process recorded one of these voters since we looked.
+                raise _ConcurrentVote
+        if turnout:
+            statement = _table_insert(session, PollTurnout)
+            await connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["poll_id", "collective_id"],
+                    set_={"ballots": PollTurnout.ballots + statement.excluded.ballots}),
+                [{"poll_id": p, "collective_id": c, "ballots": n}
+                 for (p, c), n in sorted(turnout.items())])
 
     def _check_open(self, poll: Poll, now: datetime) -> None:
         if poll.status == "scheduled" or poll.opens_at > now:
@@ -668,8 +907,9 @@ class PollService:
         missing = [key for key in pairs if key not in found]
         if missing:
             # New people are alike until their member rows point at them: the order in
-            # which the database returns their ids does not matter.
-            now = utcnow()
+            # which the database returns their ids does not matter. Their first seen
+            # time is kept to the day, so that it does not date their ballot.
+            now = _day(utcnow())
             connection = await session.connection()
             person_ids = list((await connection.execute(
                 insert(Person.__table__).returning(Person.__table__.c.id),
@@ -688,7 +928,7 @@ class PollService:
             statement.on_conflict_do_update(
                 index_elements=["member_id", "collective_id"], set_={"left_at": None},
                 where=Membership.left_at.is_not(None)),
-            [{"member_id": m, "collective_id": c, "joined_at": utcnow()}
+            [{"member_id": m, "collective_id": c, "joined_at": _day(utcnow())}
              for m, c in sorted(memberships)])
         return {key: person_id for key, (_, person_id) in found.items()}
 
@@ -710,65 +950,6 @@ class PollService:
                 signed.update((collective.id, person_id) for person_id in rows)
         return signed
 
-    async def _vote_one(self, actor: Actor, place: Place, number: int,
-                        ballot: Any) -> VoteResult:
-        async with self.db.transaction() as session:
-            collective, scope = await self._scope(session, place)
-            member = await ensure_member(session, actor, collective)
-            poll = await self._poll(session, scope, number)
-            now = utcnow()
-            self._check_open(poll, now)
-            await self._check_eligible(session, actor, member, collective, poll)
-            keys = [o.key for o in await session.scalars(
-                select(PollOption).where(PollOption.poll_id == poll.id).order_by(PollOption.key))]
-            content = self._ballot_content(poll, keys, ballot)
-            slot = (self._hash("ballot", poll.id, member.person_id) if poll.secret
-                    else f"person:{member.person_id}")
-            existing = await session.scalar(
-                select(Ballot).where(Ballot.poll_id == poll.id, Ballot.slot == slot)
-            )
-            receipt = None
-            if existing is None:
-                receipt = secrets.token_hex(4).upper() if poll.receipts else None
-                await session.execute(
-                    insert_for(session, Ballot).values(
-                        poll_id=poll.id, slot=slot, content=content, receipt=receipt,
-                        collective_id=collective.id, cast_at=now,
-                        person_id=None if poll.secret else member.person_id,
-                    ).on_conflict_do_update(
-                        index_elements=["poll_id", "slot"],
-                        set_={"content": content, "cast_at": now,
-                              "collective_id": collective.id},
-                    )
-                )
-            else:
-                existing.content = content
-                existing.cast_at = now
-                existing.collective_id = collective.id
-                receipt = existing.receipt
-            await session.execute(
-                insert_for(session, PollVoter)
-                .values(poll_id=poll.id, voter_key=self._hash("voter", poll.id, member.person_id))
-                .on_conflict_do_nothing(index_elements=["poll_id", "voter_key"])
-            )
-            await session.flush()
-            info = await self._info(session, poll, collective.timezone, member.person_id)
-            return VoteResult(info, existing is not None, receipt)
-
-    async def _check_eligible(
-        self, session: AsyncSession, actor: Actor, member: Member, collective: Collective,
-        poll: Poll,
-    ) -> None:
-        if poll.eligibility == "signatories":
-            scope = await scope_of(session, collective, TRIBUNE)
-            signed = await session.scalar(select(Signature.id).where(
-                Signature.collective_id.in_(scope.collective_ids),
-                Signature.person_id == member.person_id,
-            ).limit(1))
-            if signed is None:
-                raise PermissionDenied(SIGNATORIES_ONLY)
-        self._check_role(actor, poll)
-
     @staticmethod
     def _check_role(actor: Actor, poll: Poll) -> None:
         if poll.eligibility == "role" and poll.eligible_role not in actor.roles:
@@ -789,17 +970,16 @@ class PollService:
         options = list(await session.scalars(
             select(PollOption).where(PollOption.poll_id == poll.id).order_by(PollOption.key)))
         keys = [o.key for o in options]
-        rows = (await session.execute(
-            select(Ballot.content, Collective.name, Collective.external_id)
-            .outerjoin(Collective, Collective.id == Ballot.collective_id)
-            .where(Ballot.poll_id == poll.id)
-        )).all()
-        ballots = [json.loads(content) for content, _n, _e in rows]
+        ballots = [json.loads(content) for content in await session.scalars(
+            select(Ballot.content).where(Ballot.poll_id == poll.id))]
         result = voting.tally(poll.method, keys, ballots)
         by_collective: dict[str, int] = {}
-        for _content, name, external in rows:
+        for name, external, count in await session.execute(
+                select(Collective.name, Collective.external_id, PollTurnout.ballots)
+                .join(Collective, Collective.id == PollTurnout.collective_id)
+                .where(PollTurnout.poll_id == poll.id, PollTurnout.ballots > 0)):
             label = name or external or "?"
-            by_collective[label] = by_collective.get(label, 0) + 1
+            by_collective[label] = by_collective.get(label, 0) + count
         counted = result.ballots
         quorum = True
         turnout = None
@@ -832,8 +1012,8 @@ class PollService:
                 return _result_from_json(json.loads(poll.result),
                                          await self._info(session, poll, collective.timezone,
                                                           None))
-            if not (poll.live_results or actor.is_moderator):
-                raise InvalidInput(N_("The results of this poll are shown when it closes."))
+            if not poll.live_results:
+                raise InvalidInput(RESULTS_AT_CLOSE)
             return await self._tally(session, poll, collective.timezone, final=False)
 
     async def close(
@@ -865,6 +1045,8 @@ class PollService:
             poll.closed_at = utcnow()
             result = await self._tally(session, poll, timezone, final=True)
             poll.result = json.dumps(_result_to_json(result))
+            # Who voted is needed only while ballots may come: it goes at the close.
+            await session.execute(delete(PollVoter).where(PollVoter.poll_id == poll.id))
             await self._decide_proposals(session, poll, result)
             if actor is not None:
                 member = await ensure_member(session, actor)
@@ -909,11 +1091,15 @@ class PollService:
         async with self.db.transaction() as session:
             collective, scope = await self._scope(session, place)
             poll = await self._poll(session, scope, number)
+            if poll.status != "closed" and not poll.live_results:
+                raise InvalidInput(N_("The ballots of this poll can be exported once it is "
+                                      "closed: its results are shown at the end."))
             options = list(await session.scalars(
                 select(PollOption).where(PollOption.poll_id == poll.id)
                 .order_by(PollOption.key)))
             rows = (await session.execute(
                 select(Ballot.content, Ballot.receipt).where(Ballot.poll_id == poll.id)
+                .order_by(Ballot.content, Ballot.slot)
             )).all()
             member = await ensure_member(session, actor)
             await audit.record(session, actor, member, collective, "poll.export", str(poll.id))
@@ -936,23 +1122,40 @@ class PollService:
         return PollExport(f"scrutin-{poll.id}.json", content, len(rows))
 
 
+def _day(moment: datetime) -> datetime:
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def ballot_text(method: str, content: str) -> str:
+    """A stored ballot as its voter would type it (``B``, ``A, C``, ``B > A = C``,
+    ``A=bien B=passable``); ``blanc`` for a blank ballot."""
+    data = json.loads(content)
+    if not data:
+        return "blanc"
+    if method == "single":
+        return str(data)
+    if method == "approval":
+        return ", ".join(data)
+    if method in ("schulze", "irv"):
+        return " > ".join(" = ".join(group) for group in data)
+    return " ".join(f"{key}={str(grade).replace('_', '-')}"
+                    for key, grade in sorted(data.items()))
+
+
 def _parse_quorum(text: str | None) -> tuple[int | None, int | None]:
     if not text:
         return None, None
     text = text.strip()
-    try:
-        if text.endswith("%"):
-            percent = int(text[:-1])
-            if not 1 <= percent <= 100:
-                raise ValueError
-            return None, percent
-        ballots = int(text)
-        if ballots < 1:
-            raise ValueError
-        return ballots, None
-    except ValueError:
-        raise InvalidInput(N_("The quorum is a number of ballots (10) or a percentage of "
-                              "eligible members (25%).")) from None
+    percent = text.endswith("%")
+    digits = text[:-1].strip() if percent else text
+    value = int(digits) if digits.isascii() and digits.isdigit() and len(digits) <= 9 else None
+    if percent and value is not None and 1 <= value <= 100:
+        return None, value
+    if not percent and value is not None and 1 <= value <= QUORUM_MAX:
+        return value, None
+    raise InvalidInput(N_("The quorum is a number of ballots from 1 to {max} (10) or a "
+                          "percentage of eligible members from 1 to 100 (25%)."),
+                       max=f"{QUORUM_MAX:,}".replace(",", " "))
 
 
 def _result_to_json(result: PollResult) -> dict[str, Any]:
