@@ -160,6 +160,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Donner à chaque votant un reçu pour retrouver son bulletin",
         "Give each voter a receipt to find their ballot",
     ),
+    "poll.create.changeable": ("modifiable", "changeable"),
+    "poll.create.changeable.description": (
+        "Bulletin modifiable jusqu'à la clôture (oui par défaut) ; non : définitif, "
+        "sans aucun lien avec le votant",
+        "Ballots can be changed until closing (yes by default); no: final, with no link "
+        "to the voter",
+    ),
     "poll.create.max": ("max", "max"),
     "poll.create.max.description": (
         "Nombre maximal d'options approuvées ou classées",
@@ -494,7 +501,7 @@ class Polls(commands.Cog):
         quorum=text("poll.create.quorum"), voters=text("poll.create.voters"),
         role=text("poll.create.role"), secret=text("poll.create.secret"),
         results=text("poll.create.results"), receipts=text("poll.create.receipts"),
-        max_choices=text("poll.create.max"),
+        changeable=text("poll.create.changeable"), max_choices=text("poll.create.max"),
     )
     @app_commands.describe(
         title=text("poll.create.title.description"),
@@ -509,6 +516,7 @@ class Polls(commands.Cog):
         secret=text("poll.create.secret.description"),
         results=text("poll.create.results.description"),
         receipts=text("poll.create.receipts.description"),
+        changeable=text("poll.create.changeable.description"),
         max_choices=text("poll.create.max.description"),
     )
     @app_commands.choices(method=METHOD_CHOICES, voters=VOTER_CHOICES, results=RESULT_CHOICES)
@@ -527,6 +535,7 @@ class Polls(commands.Cog):
         secret: bool = True,
         results: str = "end",
         receipts: bool = False,
+        changeable: bool = True,
         max_choices: MaxChoices | None = None,
     ) -> None:
         async with self.bot.begin(interaction) as call:
@@ -537,7 +546,7 @@ class Polls(commands.Cog):
                 eligibility=eligibility,
                 role=str(role.id) if role is not None and eligibility == "role" else None,
                 secret=secret, live_results=results == "live", receipts=receipts,
-                max_choices=max_choices,
+                max_choices=max_choices, final=not changeable,
             )
             info = await call.core.polls.create(call.actor, call.place, draft)
             call.core.scheduler.wake()  # the closing job may be due before its next round

@@ -34,6 +34,7 @@ CREATE_KEYS = {
     "secret": ("secret",),
     "results": ("resultats", "results"),
     "receipts": ("recus", "receipts"),
+    "changeable": ("modifiable", "changeable"),
     "max": ("max",),
 }
 
@@ -98,6 +99,8 @@ def _draft(inv: Invocation) -> PollDraft:
         live_results=results in ("direct", "live"),
         receipts=parse_bool("recus", values["receipts"]) if "receipts" in values else False,
         max_choices=max_choices,
+        final=(not parse_bool("modifiable", values["changeable"])
+               if "changeable" in values else False),
     )
 
 
@@ -158,11 +161,12 @@ def commands() -> list[Command]:
                 usage_fr='titre="…" options="A;B;C" | revendications=1,2 fin="jeudi 18h" '
                          "[methode=unique|approbation|schulze|irv|jugement] [debut=…] "
                          "[quorum=10|25%] [eligibles=tous|signataires|role:ID|niveau:N] "
-                         "[secret=oui|non] [resultats=fin|direct] [recus=oui] [max=N]",
+                         "[secret=oui|non] [resultats=fin|direct] [recus=oui] [modifiable=non] "
+                         "[max=N]",
                 usage_en='title="…" options="A;B;C" | demands=1,2 closes="thursday 6pm" '
                          "[method=single|approval|schulze|irv|mj] [opens=…] [quorum=10|25%] "
                          "[voters=everyone|signatories|role:ID|level:N] [secret=yes|no] "
-                         "[results=end|live] [receipts=yes] [max=N]",
+                         "[results=end|live] [receipts=yes] [changeable=no] [max=N]",
                 handler=create, aliases=("créer",)),
         Command("voir", "show", N_("show a poll"), usage_fr="NUMÉRO", usage_en="NUMBER",
                 handler=show),

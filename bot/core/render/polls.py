@@ -44,7 +44,7 @@ def poll(info: PollInfo) -> Message:
         lines.append(translate("Closed {when}.", when=when))
     fields = [
         Field(_("Method"), localize(METHODS[info.method]), inline=True),
-        Field(_("Ballot"), _("secret") if info.secret else _("public"), inline=True),
+        Field(_("Ballot"), _ballot_kind(info), inline=True),
         Field(_("Ballots"), str(info.ballots), inline=True),
     ]
     actions = []
@@ -153,3 +153,8 @@ def exported(export: PollExport) -> Message:
         attachments=(Attachment(export.filename, export.content, "application/json"),),
         visibility=Visibility.PRIVATE,
     )
+
+
+def _ballot_kind(info: PollInfo) -> str:
+    kind = _("secret") if info.secret else _("public")
+    return _("{kind}, final").format(kind=kind) if info.final else kind
