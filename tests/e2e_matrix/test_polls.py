@@ -1,5 +1,6 @@
-"""Polls and demands on Matrix: native MSC3381 polls, ``!vote`` in a direct room,
-live tallies, result images and support reactions, against a real Synapse."""
+"""Polls and demands on Matrix: native MSC3381 polls (public polls only, see
+test_secret_polls), ``!vote`` in a direct room, live tallies, result images and
+support reactions, against a real Synapse."""
 
 from __future__ import annotations
 
@@ -86,7 +87,8 @@ async def test_native_single_choice_poll(synapse: SynapseServer, bot: BotProcess
     try:
         await mod.command(room, "!config salon revendications ici", bot=bot.user_id)
         created = await mod.command(
-            room, f'!scrutin creer titre=Déjeuner options="Pizza;Salade;Soupe" {CLOSES}',
+            room, f'!scrutin creer titre=Déjeuner options="Pizza;Salade;Soupe" secret=non '
+                  f"{CLOSES}",
             bot=bot.user_id,
         )
         number = int(POLL.search(created.body)[1])
@@ -145,7 +147,7 @@ async def test_approval_poll_with_live_tally(synapse: SynapseServer, bot: BotPro
     try:
         created = await mod.command(
             room, f'!scrutin creer titre=Atelier options="Lundi;Mardi;Jeudi;Vendredi" '
-                  f"methode=approbation max=2 resultats=direct {CLOSES}",
+                  f"methode=approbation max=2 resultats=direct secret=non {CLOSES}",
             bot=bot.user_id,
         )
         number = int(POLL.search(created.body)[1])
@@ -257,7 +259,7 @@ async def test_native_poll_in_an_encrypted_room(
         room = await eve.create_room(invite=[bot.user_id], encrypted=True)
         await eve.wait_member(room, bot.user_id)
         created = await eve.command(
-            room, f'!scrutin creer titre="Local secret" options="Oui;Non" {CLOSES}',
+            room, f'!scrutin creer titre="Local Bastille" options="Oui;Non" secret=non {CLOSES}',
             bot=bot.user_id,
         )
         number = int(POLL.search(created.body)[1])
@@ -265,7 +267,7 @@ async def test_native_poll_in_an_encrypted_room(
         assert start.decrypted
         raw = synapse.request("GET", f"/_matrix/client/v3/rooms/{room}/event/{start.event_id}",
                               access_token=eve.client.access_token)
-        assert raw["type"] == "m.room.encrypted" and "Local secret" not in str(raw)
+        assert raw["type"] == "m.room.encrypted" and "Local Bastille" not in str(raw)
 
         await respond(eve, room, start.event_id, ["B"], stable=True)
         closing = await eve.say(room, f"!scrutin clore {number}")
