@@ -103,13 +103,13 @@ async def test_native_single_choice_poll(synapse: SynapseServer, bot: BotProcess
         await respond(bob, room, start.event_id, ["A"])
         await respond(carl, room, start.event_id, ["B"], stable=True)
         await respond(carl, room, start.event_id, ["A"])  # carl changes his mind
-        count = await mod.command(room, f"!scrutin resultats {number}", bot=bot.user_id)
-        assert "1. A. Pizza · 2 voix" in count.body.splitlines(), count.body
-        assert "Bulletins: 2" in count.body.splitlines()
+        shown = await mod.command(room, f"!scrutin voir {number}", bot=bot.user_id)
+        assert "Bulletins: 2" in shown.body.splitlines(), shown.body
 
         closing = await mod.say(room, f"!scrutin clore {number}")
         [result] = await mod.replies(room, closing, sender=bot.user_id)
         assert "Résultat du scrutin" in result.body and "Gagnant : A. Pizza" in result.body
+        assert "1. A. Pizza · 2 voix" in result.body.splitlines(), result.body
         [(_, end)] = await mod.wait(
             lambda r, e: r == room and e.sender == bot.user_id and event_type(e) == END)
         assert content(end)["m.relates_to"] == {"rel_type": "m.reference",
@@ -211,8 +211,9 @@ async def test_ranked_poll_voted_in_a_direct_room(
         assert "Votre bulletin est remplacé" in again.body, again.body
         assert not any(event_type(e) == START and r == room for r, e in mod.events)
 
-        count = await mod.command(room, f"!scrutin resultats {number}", bot=bot.user_id)
-        assert "Bulletins: 1" in count.body.splitlines()
+        closing = await mod.say(room, f"!scrutin clore {number}")
+        [count] = await mod.replies(room, closing, sender=bot.user_id)
+        assert "Bulletins: 1" in count.body.splitlines(), count.body
         assert "Gagnant : C. Logement" in count.body
         # Nothing about the ballot was said in the collective's room.
         assert not [e for r, e in gus.events if r == room and "Votre bulletin" in
