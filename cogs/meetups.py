@@ -196,7 +196,7 @@ def parse_reminders(value: str | None) -> tuple[int, ...] | None:
     """``"1440, 60"`` → ``(1440, 60)``; None when not given (the defaults apply)."""
     if value is None or not value.strip():
         return None
-    return parse_minutes(value) or None
+    return parse_minutes(value)
 
 
 # -- drawing meetups on Discord ------------------------------------------------------------

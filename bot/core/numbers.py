@@ -160,9 +160,11 @@ def parse_whole_list(
 ) -> tuple[int, ...]:
     """Whole numbers separated by ``separator`` (``"60,1440"``), each within range.
 
-    Empty items are skipped; more than ``most`` numbers is refused.
+    Empty items are skipped; no number at all, or more than ``most``, is refused.
     """
     parts = [part for part in text.split(separator) if part.strip()]
+    if not parts:
+        raise _whole_error(field, low, high)
     if len(parts) > most:
         raise InvalidNumber(
             N_("{field} must be a whole number from {low} to {high}; give {most} of them at most."),
