@@ -657,11 +657,14 @@ class MatrixAdapter:
                 if isinstance(joined, JoinError):
                     log.warning("matrix: could not join %s: %s", room_id, joined.message)
                     continue
-                log.info("matrix: joined %s (invited by %s)", room_id, inviter)
                 if inviter and _direct_invite(response, room_id, client.user_id):
-                    # The member opened a direct chat with the bot: their direct room now.
+                    # The member opened a direct chat with the bot: their direct room now
+                    # (where secret ballots are cast: the log does not name them).
+                    log.info("matrix: joined the direct room %s", room_id)
                     self._new_direct.pop(inviter, None)
                     await self.state.save_direct_room(client.user_id, inviter, room_id)
+                else:
+                    log.info("matrix: joined %s (invited by %s)", room_id, inviter)
             except Exception:
                 log.exception("matrix: handling the invite to %s failed", room_id)
 
