@@ -434,7 +434,8 @@ async def test_handled_events_keep_no_event_id_and_no_minute(core: Core) -> None
         stamps = (await session.execute(
             select(BotState.updated_at).where(BotState.key.startswith("matrix."))
         )).scalars().all()
-    assert len(stamps) == 2 and all((s.minute, s.second, s.microsecond) == (0, 0, 0) for s in stamps)
+    assert len(stamps) == 2
+    assert all((s.minute, s.second, s.microsecond) == (0, 0, 0) for s in stamps)
 
 
 async def test_state_finds_the_poll_of_a_message(core: Core) -> None:
