@@ -162,10 +162,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "poll.create.changeable": ("modifiable", "changeable"),
     "poll.create.changeable.description": (
-        "Bulletin modifiable jusqu'à la clôture (oui par défaut) ; non : définitif, "
-        "sans aucun lien avec le votant",
-        "Ballots can be changed until closing (yes by default); no: final, with no link "
-        "to the voter",
+        "Bulletin modifiable jusqu'à la clôture (oui) ; non : définitif, sans lien au votant",
+        "Ballots can be changed until closing (yes); no: final, with no link to the voter",
     ),
     "poll.create.max": ("max", "max"),
     "poll.create.max.description": (

@@ -52,7 +52,8 @@ def poll(info: PollInfo) -> Message:
         actions.append(Action(f"poll:vote:{info.id}", _("Vote"),
                               command=EXAMPLES[info.method].replace("N", str(info.id))))
     if info.voted:
-        lines.append(_("You have voted; you may change your ballot until closing."))
+        lines.append(_("You have voted. Ballots in this poll are final.") if info.final
+                     else _("You have voted; you may change your ballot until closing."))
     return Message(title=translate("Poll {number}: {title}", number=info.id,
                                    title=escape(info.title)),
                    lines=tuple(lines), fields=tuple(fields), actions=tuple(actions))
@@ -73,6 +74,9 @@ def listing(polls: tuple[PollInfo, ...]) -> Message:
 def voted(result: VoteResult) -> Message:
     lines = [_("Your ballot has been replaced: only the latest counts.") if result.replaced
              else _("Your ballot has been recorded.")]
+    if result.poll.final:
+        lines.append(_("Ballots in this poll are final: yours is stored with nothing that "
+                       "leads back to you, and it cannot be changed."))
     if result.receipt:
         lines.append(translate(
             "Your receipt: **{receipt}**. It will appear next to your ballot in the published "
