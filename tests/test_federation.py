@@ -277,8 +277,8 @@ async def test_retention_erases_departed_members_only(core: Core) -> None:
 async def test_the_daily_purge_is_a_durable_job(core: Core) -> None:
     async with core.db.transaction() as session:
         kinds = (await session.execute(text("SELECT kind, status FROM jobs ORDER BY kind"))).all()
-    assert kinds == [("aid.digest", "pending"), ("faq.review", "pending"),
-                     ("privacy.purge", "pending")]
+    assert kinds == [("aid.digest", "pending"), ("exports.expire", "pending"),
+                     ("faq.review", "pending"), ("privacy.purge", "pending")]
     await core.start()  # a restart plans nothing twice
     async with core.db.transaction() as session:
-        assert (await session.execute(text("SELECT count(*) FROM jobs"))).scalar() == 3
+        assert (await session.execute(text("SELECT count(*) FROM jobs"))).scalar() == 4

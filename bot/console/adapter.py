@@ -118,7 +118,9 @@ class ConsoleAdapter:
                 return True
             except Exception:
                 reference = error_reference()
-                log.exception("console command failed [%s]: %r", reference, line)
+                # The command only: its arguments may be a ballot.
+                log.exception("console command failed [%s]: %r", reference,
+                              " ".join(line.split()[:2]))
                 self.show(render_errors.unexpected(reference))
                 return True
             for reply in replies:

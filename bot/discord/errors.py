@@ -122,8 +122,9 @@ def reply_for(error: BaseException, where: str) -> Message:
 def describe(interaction: discord.Interaction) -> str:
     data = interaction.data or {}
     what = data.get("custom_id") or data.get("name") or "?"
-    return (f"interaction {interaction.id} ({interaction.type.name} {what!r}, "
-            f"guild {interaction.guild_id}, user {getattr(interaction.user, 'id', None)})")
+    # No user: the log must not tie a member to what they did (a vote, say).
+    return f"interaction {interaction.id} ({interaction.type.name} {what!r}, " \
+           f"guild {interaction.guild_id})"
 
 
 async def report(core: Core, interaction: discord.Interaction, error: BaseException) -> None:

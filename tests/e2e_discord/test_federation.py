@@ -94,9 +94,10 @@ async def test_my_data_then_forget_me(tribune: Tribune) -> None:
 
     data = await tribune.slash("mes-donnees", zoe)
     assert data.ephemeral
-    [file] = data.message.files
-    assert file.filename == "mes-donnees.json"
-    content = json.loads(file.data)
+    files = {file.filename: file for file in data.message.files}
+    assert sorted(files) == ["mes-donnees.json", "mes-donnees.md"]
+    assert f"- **Ville** : {city}" in files["mes-donnees.md"].data.decode("utf-8")
+    content = json.loads(files["mes-donnees.json"].data)
     assert [s["city"] for s in content["signatures"]] == [city]
     assert content["identities"][0]["user_id"] == str(zoe.id)
 

@@ -98,7 +98,7 @@ async def test_echoed_text_pings_nobody(synapse: SynapseServer, bot: BotProcess)
         poll = await mod.command(
             room, f"!scrutin creer titre=«Vote {DISCORD_FORMS} {MATRIX_FORMS}» "
                   f"options=«{DISCORD_FORMS};{MATRIX_FORMS};{pills(alice.user_id)}» "
-                  "fin=«dans 2 jours»", bot=bot.user_id)
+                  "secret=non fin=«dans 2 jours»", bot=bot.user_id)
         number = POLL.search(poll.body)
         assert number, poll.body
         await mod.wait(lambda r, e: r == room and e.sender == bot.user_id

@@ -96,12 +96,19 @@ async def test_my_data_then_forget_me(synapse: SynapseServer, bot: BotProcess) -
         assert "La réponse vous a été envoyée en message privé." in note.body
         assert name not in note.body
         direct = await zoe.join_direct()
-        [(_, file_event)] = await zoe.wait(
-            lambda r, e: r == direct and isinstance(e, RoomMessageFile)
-        )
-        assert file_event.body == "mes-donnees.json"
+        def files() -> dict[str, Any]:
+            return {e.body: e for r, e in zoe.events
+                    if r == direct and isinstance(e, RoomMessageFile)}
+
+        await zoe.until(lambda: len(files()) == 2)
+        assert sorted(files()) == ["mes-donnees.json", "mes-donnees.md"]
+        document = (await asyncio.to_thread(
+            download, synapse, files()["mes-donnees.md"].url, zoe.client.access_token
+        )).decode("utf-8")
+        assert document.startswith("# Vos données")
+        assert f"- **Nom** : {name}" in document and f"- **Ville** : {city}" in document
         data = json.loads(await asyncio.to_thread(
-            download, synapse, file_event.url, zoe.client.access_token
+            download, synapse, files()["mes-donnees.json"].url, zoe.client.access_token
         ))
         [signature] = data["signatures"]
         assert (signature["display_name"], signature["city"]) == (name, city)
