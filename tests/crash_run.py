@@ -100,7 +100,7 @@ async def crash_run(workdir: Path, voters: int = 3000, seed: int | None = None) 
     lost = sum(
         1 for i in before_restart
         if f"voter-{i}" not in people
-        or core.polls._hash("voter", poll.id, people[f"voter-{i}"]) not in recorded
+        or core.polls.keys.voter(poll.id, "console", f"voter-{i}") not in recorded
     )
     second = await _worker(config, poll.id, 0, voters)  # everyone votes again
     again: set[int] = set()
