@@ -38,6 +38,7 @@ from bot.core.services.polls import (
     parse_ballot,
 )
 from bot.core.types import Actor, Place, Platform
+from bot.db import migrate
 from bot.db.models import Ballot, Member, Person, PollVoter
 from tests.conftest import make_settings, member, place
 from tests.test_console import run_console
@@ -475,3 +476,63 @@ async def test_a_copy_of_the_data_folder_does_not_tell_who_voted_what(
     else:
         # with the key, the seals tell when and where, which only the program uses
         assert all(core.polls.keys.unseal(r["seal"]) for r in stored)
+
+
+# -- ballots written by earlier versions --------------------------------------------
+
+
+async def test_open_polls_of_earlier_versions_are_keyed_anew(tmp_path: Path) -> None:
+    """Rows keyed by person id (before revision 0011) are converted at start, with
+    the key: voters keep their ballot, their receipt and their « you have voted »."""
+    path = tmp_path / "data" / "bot.sqlite3"
+    path.parent.mkdir(parents=True)
+    url = f"sqlite+aiosqlite:///{path}"
+    await migrate.upgrade(url, "0010")
+    core = Core(make_settings(tmp_path, database={"url": url}))
+    legacy = core.polls.keys.legacy
+    past, future = "2026-01-01 00:00:00", "2099-01-01 00:00:00"
+    statements = [
+        f"INSERT INTO federations VALUES (1, 'c1', '{past}')",
+        "INSERT INTO collectives (id, platform, external_id, name, federation_id, locale,"
+        f" timezone, created_at, home_federation_id, welcomed) VALUES (1, 'console', 'c1',"
+        f" 'c1', 1, 'fr', 'Europe/Paris', '{past}', 1, 1)",
+        f"INSERT INTO tribunes VALUES (1, 1, NULL, 0, '{past}')",
+        f"INSERT INTO persons VALUES (1, '{past}'), (2, '{past}'), (3, '{past}')",
+        f"INSERT INTO members VALUES (1, 'console', 'ana', 'Ana', 1, '{past}'),"
+        f" (2, 'console', 'bob', 'Bob', 2, '{past}'), (3, 'console', 'cyd', 'Cyd', 3, '{past}')",
+    ]
+    for poll, secret in ((1, 1), (2, 0)):
+        statements += [
+            "INSERT INTO polls (id, collective_id, title, method, status, opens_at, closes_at,"
+            " eligibility, secret, live_results, receipts, created_at) VALUES"
+            f" ({poll}, 1, 'P{poll}', 'single', 'open', '{past}', '{future}', 'everyone',"
+            f" {secret}, 0, 1, '{past}')",
+            f"INSERT INTO poll_options (poll_id, key, label) VALUES ({poll}, 'A', 'Oui'),"
+            f" ({poll}, 'B', 'Non')",
+        ]
+        for person, choice in ((1, "A"), (2, "B")):
+            slot = legacy("ballot", poll, person) if secret else f"person:{person}"
+            statements += [
+                "INSERT INTO ballots (poll_id, slot, person_id, collective_id, content,"
+                f" receipt, cast_at) VALUES ({poll}, '{slot}',"
+                f" {'NULL' if secret else person}, 1, '\"{choice}\"', 'R{poll}{person}',"
+                f" '{past}')",
+                "INSERT INTO poll_voters (poll_id, voter_key) VALUES"
+                f" ({poll}, '{legacy('voter', poll, person)}')",
+            ]
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            connection.execute(statement)
+    await core.start()
+    try:
+        for poll in (1, 2):
+            assert (await core.polls.show(member("bob"), place(), poll)).voted
+            assert not (await core.polls.show(member("cyd"), place(), poll)).voted
+            again = await core.polls.vote(member("ana"), place(), poll, "B")
+            assert again.replaced and again.receipt == f"R{poll}1"
+            assert not (await core.polls.vote(member("cyd"), place(), poll, "A")).replaced
+            assert await ballots(core, poll) == ['"A"', '"B"', '"B"']
+        result, _ = await core.polls.close(1, actor=MOD, place=place())
+        assert result.by_collective == (("c1", 3),)
+    finally:
+        await core.close()
