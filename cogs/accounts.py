@@ -57,7 +57,9 @@ def forget_question() -> Message:
     return Message(
         title=_("Erase your data"),
         lines=(_("This erases everything the bot holds about you, on every linked account: "
-                 "signatures, profile and history. It cannot be undone."),),
+                 "signatures, profile and history. It cannot be undone."),
+               _("Ballots you cast stay counted, without your name; until each open poll you "
+                 "voted in closes, your accounts cannot vote in it again.")),
         actions=(Action(FORGET_ACTION, _("Yes, erase everything"), style="danger"),),
         tone=Tone.WARNING,
         visibility=Visibility.EPHEMERAL,

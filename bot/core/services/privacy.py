@@ -373,7 +373,9 @@ class PrivacyService:
         if not confirm:
             raise ConfirmationRequired(
                 N_("This erases everything the bot holds about you, on every linked account: "
-                   "signatures, profile and history. It cannot be undone. To confirm, send "
+                   "signatures, profile and history. It cannot be undone. Ballots you cast "
+                   "stay counted, without your name; until each open poll you voted in "
+                   "closes, your accounts cannot vote in it again. To confirm, send "
                    "{command}."),
                 command="!oublie-moi confirmer",
             )
