@@ -87,7 +87,7 @@ async def raw_sqlite(path: str, voters: int, batch: int) -> float:
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL",
                        "secure_delete=ON"):
             await db.execute(f"PRAGMA {pragma}")
-        await _raw_schema(db.execute)
+        await _raw_schema(db.execute, sqlite=True)
         started = time.perf_counter()
         for first in range(0, voters, batch):
             await db.execute("BEGIN")
@@ -107,7 +107,7 @@ async def raw_postgres(url: str, voters: int, batch: int) -> float:
                                        database=parsed.database,
                                        server_settings={"synchronous_commit": "on"})
     try:
-        await _raw_schema(connection.execute)
+        await _raw_schema(connection.execute, sqlite=False)
         started = time.perf_counter()
         for first in range(0, voters, batch):
             async with connection.transaction():
@@ -129,44 +129,44 @@ def _raw_batch(first: int, end: int) -> list[tuple[str, list[dict]]]:
 
 
 RAW_TABLES = (
-    "CREATE TABLE raw_persons (id integer PRIMARY KEY, created_at text NOT NULL)",
+    "CREATE TABLE raw_persons (id integer PRIMARY KEY, token text NOT NULL UNIQUE, "
+    "created_at text NOT NULL)",
     "CREATE TABLE raw_members (id integer PRIMARY KEY, person_id integer NOT NULL "
     "REFERENCES raw_persons(id), platform text NOT NULL, user_id text NOT NULL, "
     "display_name text NOT NULL, UNIQUE (platform, user_id))",
     "CREATE TABLE raw_memberships (member_id integer NOT NULL REFERENCES raw_members(id), "
     "collective_id integer NOT NULL, joined_at text NOT NULL, "
     "PRIMARY KEY (member_id, collective_id))",
-    "CREATE TABLE raw_ballots (id integer PRIMARY KEY, poll_id integer NOT NULL, "
-    "slot text NOT NULL, content text NOT NULL, collective_id integer NOT NULL, "
-    "cast_at text NOT NULL, UNIQUE (poll_id, slot))",
+    # The bot's ballots and voter records have no rowid on SQLite (see bot.db.models).
+    "CREATE TABLE raw_ballots (poll_id integer NOT NULL, slot text NOT NULL, "
+    "content text NOT NULL, seal text, PRIMARY KEY (poll_id, slot)) {without_rowid}",
     "CREATE TABLE raw_voters (poll_id integer NOT NULL, voter_key text NOT NULL, "
-    "PRIMARY KEY (poll_id, voter_key))",
+    "PRIMARY KEY (poll_id, voter_key)) {without_rowid}",
 )
 
 
-async def _raw_schema(execute) -> None:
+async def _raw_schema(execute, sqlite: bool) -> None:
     for statement in RAW_TABLES:
-        await execute(statement)
+        await execute(statement.format(without_rowid="WITHOUT ROWID" if sqlite else ""))
 
 
 def _raw_rows(index: int) -> list[tuple[str, dict]]:
     now = "2026-11-23T10:00:00+00:00"
     key = f"{index:064x}"
     return [
-        ("INSERT INTO raw_persons (id, created_at) VALUES ($id, $at)",
-         {"id": index + 1, "at": now}),
+        ("INSERT INTO raw_persons (id, token, created_at) VALUES ($id, $token, $at)",
+         {"id": index + 1, "token": f"t{key}", "at": now}),
         ("INSERT INTO raw_members (id, person_id, platform, user_id, display_name) "
          "VALUES ($id, $person, $platform, $user, $name)",
          {"id": index + 1, "person": index + 1, "platform": "console",
           "user": f"voter-{index}", "name": f"Voter {index}"}),
         ("INSERT INTO raw_memberships (member_id, collective_id, joined_at) "
          "VALUES ($member, $collective, $at)", {"member": index + 1, "collective": 1, "at": now}),
-        ("INSERT INTO raw_ballots (id, poll_id, slot, content, collective_id, cast_at) "
-         "VALUES ($id, $poll, $slot, $content, $collective, $at)",
-         {"id": index + 1, "poll": 1, "slot": key, "content": '"A"', "collective": 1,
-          "at": now}),
+        ("INSERT INTO raw_ballots (poll_id, slot, content, seal) "
+         "VALUES ($poll, $slot, $content, $seal)",
+         {"poll": 1, "slot": key, "content": '"A"', "seal": "0" * 88}),
         ("INSERT INTO raw_voters (poll_id, voter_key) VALUES ($poll, $key)",
-         {"poll": 1, "key": key}),
+         {"poll": 1, "key": f"v{key}"}),
     ]
 
 
