@@ -20,7 +20,7 @@ from bot.core.numbers import ID_MAX, PAGE_MAX, InvalidNumber, check_whole
 from bot.core.services.aid import EXCHANGE_NUMBER, POST_NUMBER
 from bot.core.services.demands import DEMAND_NUMBER
 from bot.core.services.faq import QUESTION_NUMBER
-from bot.core.services.meetups import CAPACITY, CAPACITY_MAX, MEETUP_NUMBER
+from bot.core.services.meetups import CAPACITY_MAX, MEETUP_NUMBER
 from bot.discord.errors import UnknownComponent
 
 # The largest integer a Discord integer option carries (JSON numbers are doubles).
@@ -75,7 +75,8 @@ PostNumber = whole(POST_NUMBER, 1, ID_MAX)
 ExchangeNumber = whole(EXCHANGE_NUMBER, 1, ID_MAX)
 QuestionNumber = whole(QUESTION_NUMBER, 1, ID_MAX)
 Page = whole(N_("The page"), 1, PAGE_MAX)
-Capacity = whole(CAPACITY, 1, CAPACITY_MAX)
+# The meetup service checks capacities itself, with its own word for zero or less.
+Capacity = app_commands.Range[int, 1, CAPACITY_MAX]
 
 
 def custom_number(word: str | None, *, low: int = 1, high: int = ID_MAX) -> int:
