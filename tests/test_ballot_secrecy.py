@@ -536,3 +536,23 @@ async def test_open_polls_of_earlier_versions_are_keyed_anew(tmp_path: Path) -> 
         assert result.by_collective == (("c1", 3),)
     finally:
         await core.close()
+
+
+async def test_after_the_close_even_the_key_leads_to_no_ballot(core: Core) -> None:
+    poll = await core.polls.create(MOD, place(), draft(receipts=True))
+    receipts = {}
+    for name, choice in (("ana", "A"), ("bob", "B"), ("cyd", "A")):
+        receipts[name] = (await core.polls.vote(member(name), place(), poll.id, choice)).receipt
+    async with core.db.transaction() as session:
+        tokens = list(await session.scalars(select(Person.token)))
+        before = set(await session.scalars(select(Ballot.slot)))
+    assert len(before & {core.polls.keys.slot(poll.id, t) for t in tokens}) == 3
+    result, _ = await core.polls.close(poll.id, actor=MOD, place=place())
+    assert result.figures["A"] == "2"
+    async with core.db.transaction() as session:
+        rows = (await session.execute(select(Ballot.slot, Ballot.seal, Ballot.receipt))).all()
+        voters = await session.scalar(select(func.count()).select_from(PollVoter))
+    slots = {slot for slot, _seal, _receipt in rows}
+    assert not slots & {core.polls.keys.slot(poll.id, t) for t in tokens}
+    assert all(seal is None for _slot, seal, _receipt in rows) and voters == 0
+    assert {r for _s, _seal, r in rows} == set(receipts.values())  # receipts still check

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -1045,8 +1045,12 @@ class PollService:
             poll.closed_at = utcnow()
             result = await self._tally(session, poll, timezone, final=True)
             poll.result = json.dumps(_result_to_json(result))
-            # Who voted is needed only while ballots may come: it goes at the close.
+            # Who voted is needed only while ballots may come: it goes at the close,
+            # and secret ballots lose what let their voters find them (a slot made
+            # random, no seal): after the close even the key leads to no ballot.
             await session.execute(delete(PollVoter).where(PollVoter.poll_id == poll.id))
+            if poll.secret:
+                await self._unlink_ballots(session, poll.id)
             await self._decide_proposals(session, poll, result)
             if actor is not None:
                 member = await ensure_member(session, actor)
@@ -1057,6 +1061,17 @@ class PollService:
             final = _result_from_json(json.loads(poll.result),
                                       await self._info(session, poll, timezone, None))
             return final, announcements
+
+    @staticmethod
+    async def _unlink_ballots(session: AsyncSession, poll_id: int) -> None:
+        slots = list(await session.scalars(select(Ballot.slot).where(Ballot.poll_id == poll_id)))
+        if slots:
+            await session.execute(
+                update(Ballot.__table__).where(
+                    Ballot.__table__.c.poll_id == poll_id,
+                    Ballot.__table__.c.slot == bindparam("old"))
+                .values(slot=bindparam("new"), seal=None),
+                [{"old": slot, "new": secrets.token_hex(32)} for slot in slots])
 
     async def open_scheduled(self, number: int) -> None:
         async with self.db.transaction() as session:
