@@ -101,5 +101,13 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield session
 
+    async def forget_old_pages(self) -> None:
+        """On SQLite, write the WAL back into the database and empty it, so that
+        earlier versions of pages (rows since rewritten or deleted) do not linger
+        in the WAL file. Nothing to do on PostgreSQL."""
+        if self.dialect == "sqlite":
+            async with self.engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def dispose(self) -> None:
         await self.engine.dispose()

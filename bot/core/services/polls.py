@@ -1060,7 +1060,9 @@ class PollService:
             announcements = await self._announcements(session, scope, result)
             final = _result_from_json(json.loads(poll.result),
                                       await self._info(session, poll, timezone, None))
-            return final, announcements
+        if final.poll.secret:
+            await self.db.forget_old_pages()  # the ballots' earlier copies, in the WAL
+        return final, announcements
 
     @staticmethod
     async def _unlink_ballots(session: AsyncSession, poll_id: int) -> None:
