@@ -9,9 +9,14 @@ stand for (a poll start, a demand message, a support reaction). Reactions are
 recorded with a keyed digest of their sender, never the user id itself.
 
 Nothing here says who voted when. Handled events (``processed_events``) are kept
-as a keyed digest of the event id, with the hour they were handled (enough to
-forget them after ``EVENT_MEMORY``), so a record cannot be traced back to the
-event, its sender or its minute; ``bot_state`` rows carry the hour of their last
+as a digest of the event id, with the hour they were handled (enough to forget
+them after ``EVENT_MEMORY``), so a record does not name the event, its sender or
+its minute. The digest is not keyed: every process sharing the database (a
+standby taking the sync over, a restart with another data folder) must recognise
+the same events. Whoever can see an event id (its room's members, the
+homeserver) can recompute its digest, but learns only the hour it was handled;
+the events of ``!vote`` in a direct room are seen by the member and the bot
+only; ``bot_state`` rows carry the hour of their last
 change too. No record names the member of a ``!vote``.
 
 Meetup messages are remembered per event (``matrix.meetup-msg:<event>``) and per
@@ -31,9 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -82,11 +85,8 @@ def _key(kind: str, *parts: str) -> str:
 class MatrixState:
     """Small key/value records in ``BotState`` and de-duplication in ``ProcessedEvent``."""
 
-    def __init__(self, db: Database, key: bytes | None = None) -> None:
-        """``key``: the secret of the event digests, kept out of the database (the
-        adapter passes the ballot key); without one, a key of this instance only."""
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._event_key = key if key else secrets.token_bytes(32)
         # Read-modify-write of list values (one process owns the Matrix sync).
         self._lists = asyncio.Lock()
 
@@ -132,10 +132,10 @@ class MatrixState:
     async def save_direct_room(self, bot_id: str, user_id: str, room_id: str) -> None:
         await self._put(_key("dm", bot_id, user_id), room_id)
 
-    def event_digest(self, event_id: str) -> str:
-        """What ``processed_events`` keeps of an event id: a keyed digest."""
-        message = f"matrix-event:{event_id}".encode()
-        return "h:" + hmac.new(self._event_key, message, hashlib.sha256).hexdigest()[:40]
+    @staticmethod
+    def event_digest(event_id: str) -> str:
+        """What ``processed_events`` keeps of an event id: a digest (see above)."""
+        return "h:" + hashlib.sha256(f"matrix-event:{event_id}".encode()).hexdigest()[:40]
 
     async def claim_event(self, event_id: str) -> bool:
         """Record ``event_id`` as handled; False when it already was (skip it).

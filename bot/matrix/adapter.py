@@ -261,7 +261,7 @@ class MatrixAdapter:
         self.settings = core.settings.matrix
         self.registry = build_registry(prefix=self.settings.command_prefix)
         self._digest_key = ballot_key(core.settings)
-        self.state = MatrixState(core.db, self._digest_key)
+        self.state = MatrixState(core.db)
         self.store_dir = Path(core.settings.bot.data_dir) / STORE_DIR
         self.client: AsyncClient | None = None
         # Set once the first sync is done: rooms are known, sending works.

@@ -171,6 +171,9 @@ async def test_approval_ranked_and_majority_judgment(tribune: Tribune) -> None:
     step = await choose(scene, step.message, f"poll:grade:{number}.14---.E", ["bien"], alice)
     voted = await scene.click(step.message, f"poll:graded:{number}.14--2", alice)
     assert fr("Your ballot has been recorded.") in voted.text
+    early = await run(scene, "scrutin export", moderator, options={"numero": number})
+    assert not early.message.files and early.ephemeral  # results at the end: not yet
+    await run(scene, "scrutin clore", moderator, options={"numero": number})
     export = await run(scene, "scrutin export", moderator, options={"numero": number})
     ballots = json.loads(export.message.files[0].data)["ballots"]
     assert ballots == [{"A": "tres_bien", "B": "passable", "E": "bien"}]
