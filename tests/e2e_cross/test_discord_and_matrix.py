@@ -7,8 +7,10 @@ import asyncio
 import re
 from pathlib import Path
 
+from bot.core.services.polls import VOTED_ELSEWHERE
 from tests.discord_standin import DiscordEnv, DiscordStandIn
 from tests.e2e_discord.harness import BotProcess, Tribune, count, fr
+from tests.e2e_discord.test_polls import choose, in_seconds, poll_number, vote_form
 from tests.e2e_matrix.helpers import PASSWORD, Member
 from tests.matrix_harness.nio_helpers import unique_localpart
 from tests.matrix_harness.synapse import SynapseServer
@@ -88,6 +90,21 @@ async def test_a_federation_across_discord_and_matrix(
         assert count(2) in (await discord.command("voir", alice_d)).text
         assert fr("You have signed this tribune.") in (
             await discord.command("voir", alice_d)).text
+
+        # One person, one ballot: Alice votes on Discord, unlinks her Matrix account
+        # and tries again from it; it gets no second ballot.
+        created = await discord.env.answer(await discord.env.slash(
+            "scrutin", "creer", user=modo_d,
+            options={"titre": "Grève", "options": "Oui;Non", "fin": in_seconds(3600)}))
+        number = poll_number(created.message)
+        form = await vote_form(discord, created.message, alice_d)
+        voted = await choose(discord, form, f"poll:single:{number}", ["A"], alice_d)
+        assert fr("Your ballot has been recorded.") in voted.text
+        await alice_m.command(room, "!delier", bot=bot_user)  # still linked: replaced
+        again = await alice_m.command(room, f"!vote {number} B", bot=bot_user)
+        assert fr(VOTED_ELSEWHERE) in again.body, again.body
+        shown = await bob_m.command(room, f"!scrutin voir {number}", bot=bot_user)
+        assert re.search(r"Bulletins\W*1\b", shown.body), shown.body
     finally:
         for member in (moderator_m, bob_m, alice_m):
             await member.close()
