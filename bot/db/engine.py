@@ -79,7 +79,11 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     return create_async_engine(
         url, pool_pre_ping=True,
-        connect_args={"server_settings": {"synchronous_commit": "on"}},
+        # Statements are prepared once per connection; a generic plan made while a
+        # table was small (a seq scan of an empty poll_voters) would stay as the
+        # table grows, so each execution is planned with its own values.
+        connect_args={"server_settings": {"synchronous_commit": "on",
+                                          "plan_cache_mode": "force_custom_plan"}},
     )
 
 

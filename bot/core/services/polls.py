@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import any_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,6 +58,7 @@ from bot.db.models import (
     PollVoter,
     Proposal,
     Signature,
+    new_token,
     utcnow,
 )
 
@@ -218,6 +219,15 @@ class PollInfo:
     final: bool = False
 
 
+def _among(session: AsyncSession, column: Any, values: list[Any]) -> list[Any]:
+    """Conditions that together say ``column IN values``: one array parameter on
+    PostgreSQL (one prepared statement whatever the count), lists of at most
+    ``IN_CHUNK`` values elsewhere."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return [column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(column.type)))]
+    return [column.in_(values[start:start + IN_CHUNK]) for start in range(0, len(values), IN_CHUNK)]
+
+
 def _table_insert(session: AsyncSession, model: type[Any]) -> Any:
     """A Core INSERT on the model's table (``on_conflict_do_*`` for the backend):
     many rows in one executemany, without the ORM's per-row work."""
@@ -320,6 +330,7 @@ class PollService:
         self.keys = BallotKeys(ballot_key)
         self.defaults = {"locale": default_locale, "timezone": default_timezone}
         self._box: list[_PendingVote] = []
+        self._option_cache: dict[tuple[int, datetime], tuple[OptionInfo, ...]] = {}
         self._writer: asyncio.Task[None] | None = None
         # Filled by the adapters (platform value -> counter): the number of eligible
         # members behind a quorum given as a percentage.
@@ -360,15 +371,15 @@ class PollService:
         """Each person's accounts (platform, user id) and token."""
         accounts: dict[int, list[tuple[str, str]]] = {p: [] for p in person_ids}
         tokens: dict[int, str] = {}
+        if not person_ids:
+            return accounts, tokens
         ids = sorted(person_ids)
-        for start in range(0, len(ids), IN_CHUNK):
-            chunk = ids[start:start + IN_CHUNK]
-            for platform, user_id, person_id in await session.execute(
-                    select(Member.platform, Member.user_id, Member.person_id)
-                    .where(Member.person_id.in_(chunk))):
+        for condition in _among(session, Member.person_id, ids):
+            for platform, user_id, person_id, token in await session.execute(
+                    select(Member.platform, Member.user_id, Member.person_id, Person.token)
+                    .join(Person, Person.id == Member.person_id).where(condition)):
                 accounts[person_id].append((platform, user_id))
-            tokens.update((await session.execute(
-                select(Person.id, Person.token).where(Person.id.in_(chunk)))).tuples().all())
+                tokens[person_id] = token
         return accounts, tokens
 
     def _voter_keys(self, poll_id: int, accounts: list[tuple[str, str]]) -> list[str]:
@@ -377,11 +388,20 @@ class PollService:
     @staticmethod
     async def _recorded(session: AsyncSession, poll_id: int, keys: list[str]) -> set[str]:
         found: set[str] = set()
-        for start in range(0, len(keys), IN_CHUNK):
+        for condition in _among(session, PollVoter.voter_key, keys):
             found.update(await session.scalars(select(PollVoter.voter_key).where(
-                PollVoter.poll_id == poll_id,
-                PollVoter.voter_key.in_(keys[start:start + IN_CHUNK]))))
+                PollVoter.poll_id == poll_id, condition)))
         return found
+
+    async def _options(self, session: AsyncSession, poll: Poll) -> tuple[OptionInfo, ...]:
+        """A poll's options, read once per process (they do not change)."""
+        key = (poll.id, poll.created_at)
+        if key not in self._option_cache:
+            self._option_cache[key] = tuple(
+                OptionInfo(o.key, o.label, o.proposal_id) for o in await session.scalars(
+                    select(PollOption).where(PollOption.poll_id == poll.id)
+                    .order_by(PollOption.key)))
+        return self._option_cache[key]
 
     async def _has_voted(self, session: AsyncSession, poll_id: int, person_id: int) -> bool:
         accounts, _tokens = await self._persons(session, {person_id})
@@ -401,9 +421,7 @@ class PollService:
     async def _info(
         self, session: AsyncSession, poll: Poll, timezone: str, person_id: int | None
     ) -> PollInfo:
-        options = list(await session.scalars(
-            select(PollOption).where(PollOption.poll_id == poll.id).order_by(PollOption.key)
-        ))
+        options = await self._options(session, poll)
         ballots = await session.scalar(
             select(func.count()).select_from(Ballot).where(Ballot.poll_id == poll.id)
         ) or 0
@@ -412,7 +430,7 @@ class PollService:
             voted = await self._has_voted(session, poll.id, person_id)
         return PollInfo(
             poll.id, poll.title, poll.method, poll.status,
-            tuple(OptionInfo(o.key, o.label, o.proposal_id) for o in options),
+            options,
             poll.opens_at, poll.closes_at, timezone, poll.secret, poll.live_results,
             poll.receipts, poll.eligibility, poll.quorum_ballots, poll.quorum_percent,
             ballots, voted, poll.final,
@@ -749,41 +767,51 @@ class PollService:
                     self._check_open(poll, now)
                     self._check_role(item.actor, poll)
                     if poll.id not in keys:
-                        keys[poll.id] = [o.key for o in await session.scalars(
-                            select(PollOption).where(PollOption.poll_id == poll.id)
-                            .order_by(PollOption.key))]
+                        keys[poll.id] = [o.key for o in await self._options(session, poll)]
                     content = self._ballot_content(poll, keys[poll.id], item.ballot)
                 except DomainError as exc:
                     outcomes[index] = exc
                     continue
                 valid.append((index, collective, poll, content))
-            members = await self._members(session, [(batch[i].actor, c) for i, c, _, _ in valid])
+            fresh: dict[int, str] = {}  # person id -> token, of persons made just now
+            members = await self._members(session, [(batch[i].actor, c) for i, c, _, _ in valid],
+                                          fresh)
             signed = await self._signatories(session, [
                 (c, members[batch[i].actor.platform.value, batch[i].actor.user_id])
                 for i, c, p, _ in valid if p.eligibility == "signatories"])
             person_of = {i: members[batch[i].actor.platform.value, batch[i].actor.user_id]
                          for i, _c, _p, _ in valid}
-            accounts, tokens = await self._persons(session, set(person_of.values()))
+            accounts, tokens = await self._persons(session, set(person_of.values()) - set(fresh))
+            for index, person_id in person_of.items():  # a new person has one account
+                if person_id in fresh:
+                    actor = batch[index].actor
+                    accounts[person_id] = [(actor.platform.value, actor.user_id)]
+                    tokens[person_id] = fresh[person_id]
             # What is already there: voter records of every account, and ballots.
             wanted_voters: dict[int, list[str]] = {}
             wanted_slots: dict[int, list[str]] = {}
+            voter_keys_of: dict[tuple[int, int], list[str]] = {}
+            slot_of: dict[tuple[int, int], str] = {}
             for index, _collective, poll, _content in valid:
                 person_id = person_of[index]
-                wanted_voters.setdefault(poll.id, []).extend(
-                    self._voter_keys(poll.id, accounts[person_id]))
+                if (poll.id, person_id) in voter_keys_of:
+                    continue
+                voter_keys_of[poll.id, person_id] = self._voter_keys(poll.id,
+                                                                     accounts[person_id])
+                wanted_voters.setdefault(poll.id, []).extend(voter_keys_of[poll.id, person_id])
                 if not poll.final:
-                    wanted_slots.setdefault(poll.id, []).append(
-                        self.keys.slot(poll.id, tokens[person_id]))
+                    slot_of[poll.id, person_id] = self.keys.slot(poll.id, tokens[person_id])
+                    if person_id not in fresh:  # a token made just now has no ballot yet
+                        wanted_slots.setdefault(poll.id, []).append(slot_of[poll.id, person_id])
             recorded: set[tuple[int, str]] = set()
             for poll_id, voter_keys in wanted_voters.items():
                 recorded.update((poll_id, k) for k in
                                 await self._recorded(session, poll_id, sorted(set(voter_keys))))
             existing: dict[tuple[int, str], str | None] = {}  # -> receipt
             for poll_id, slots in wanted_slots.items():
-                unique = sorted(set(slots))
-                for start in range(0, len(unique), IN_CHUNK):
+                for condition in _among(session, Ballot.slot, sorted(set(slots))):
                     rows = await session.execute(select(Ballot.slot, Ballot.receipt).where(
-                        Ballot.poll_id == poll_id, Ballot.slot.in_(unique[start:start + IN_CHUNK])))
+                        Ballot.poll_id == poll_id, condition))
                     existing.update({(poll_id, slot): receipt for slot, receipt in rows})
             ballots: dict[tuple[int, str], dict[str, Any]] = {}
             voters: set[tuple[int, str]] = set()
@@ -795,7 +823,7 @@ class PollService:
                 if poll.eligibility == "signatories" and (collective.id, person_id) not in signed:
                     outcomes[index] = PermissionDenied(SIGNATORIES_ONLY)
                     continue
-                voter_keys = self._voter_keys(poll.id, accounts[person_id])
+                voter_keys = voter_keys_of[poll.id, person_id]
                 slot = decided.get((poll.id, person_id))
                 if slot is not None:  # the same person twice in this batch
                     if poll.final:
@@ -810,7 +838,7 @@ class PollService:
                             continue
                         slot, replaced = secrets.token_hex(32), False
                     else:
-                        slot = self.keys.slot(poll.id, tokens[person_id])
+                        slot = slot_of[poll.id, person_id]
                         replaced = (poll.id, slot) in existing
                         if already and not replaced:
                             outcomes[index] = InvalidInput(VOTED_ELSEWHERE)
@@ -890,20 +918,25 @@ class PollService:
             ) from None
         return json.dumps(voting.ballot_to_json(poll.method, normal), sort_keys=True)
 
-    async def _members(self, session: AsyncSession,
-                       actors: list[tuple[Actor, Collective]]) -> dict[tuple[str, str], int]:
-        """Person ids of many actors at once (new ones created), each noted as active
-        in its collective: what :func:`ensure_member` does, in a few statements."""
+    async def _members(self, session: AsyncSession, actors: list[tuple[Actor, Collective]],
+                       fresh: dict[int, str]) -> dict[tuple[str, str], int]:
+        """Person ids of many actors at once (new ones created, their tokens put in
+        ``fresh``), each noted as active in its collective: what
+        :func:`ensure_member` does, in a few statements."""
         if not actors:  # an empty executemany would insert one row of NULLs
             return {}
         wanted = {(a.platform.value, a.user_id): a for a, _ in actors}
         found: dict[tuple[str, str], tuple[int, int]] = {}  # key -> member id, person id
         pairs = list(wanted)
-        for start in range(0, len(pairs), IN_CHUNK):
-            rows = await session.execute(
-                select(Member.platform, Member.user_id, Member.id, Member.person_id)
-                .where(tuple_(Member.platform, Member.user_id).in_(pairs[start:start + IN_CHUNK])))
-            found.update({(p, u): (m, pid) for p, u, m, pid in rows})
+        by_platform: dict[str, list[str]] = {}
+        for platform, user_id in pairs:
+            by_platform.setdefault(platform, []).append(user_id)
+        for platform, users in by_platform.items():
+            for condition in _among(session, Member.user_id, users):
+                rows = await session.execute(
+                    select(Member.platform, Member.user_id, Member.id, Member.person_id)
+                    .where(Member.platform == platform, condition))
+                found.update({(p, u): (m, pid) for p, u, m, pid in rows})
         missing = [key for key in pairs if key not in found]
         if missing:
             # New people are alike until their member rows point at them: the order in
@@ -911,9 +944,12 @@ class PollService:
             # time is kept to the day, so that it does not date their ballot.
             now = _day(utcnow())
             connection = await session.connection()
-            person_ids = list((await connection.execute(
-                insert(Person.__table__).returning(Person.__table__.c.id),
-                [{"created_at": now}] * len(missing))).scalars())
+            people = Person.__table__
+            created = (await connection.execute(
+                insert(people).returning(people.c.id, people.c.token),
+                [{"created_at": now, "token": new_token()} for _ in missing])).all()
+            person_ids = [person_id for person_id, _token in created]
+            fresh.update({person_id: token for person_id, token in created})
             members = Member.__table__
             rows = await connection.execute(
                 insert(members).returning(members.c.platform, members.c.user_id, members.c.id,
@@ -943,10 +979,9 @@ class PollService:
         for collective, people in by_collective.values():
             scope = await scope_of(session, collective, TRIBUNE)
             people_list = sorted(people)
-            for start in range(0, len(people_list), IN_CHUNK):
+            for condition in _among(session, Signature.person_id, people_list):
                 rows = await session.scalars(select(Signature.person_id).where(
-                    Signature.collective_id.in_(scope.collective_ids),
-                    Signature.person_id.in_(people_list[start:start + IN_CHUNK])))
+                    Signature.collective_id.in_(scope.collective_ids), condition))
                 signed.update((collective.id, person_id) for person_id in rows)
         return signed
 
