@@ -38,6 +38,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def utcday() -> datetime:
+    """Today at midnight UTC: when a person, account or membership was first seen is
+    kept to the day, so that it does not date what they did first (a ballot)."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite stores no offset)."""
 
@@ -139,7 +145,7 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcday)
 
 
 class Member(Base):
@@ -155,7 +161,7 @@ class Member(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcday)
 
 
 class Membership(Base):
@@ -175,7 +181,7 @@ class Membership(Base):
     collective_id: Mapped[int] = mapped_column(
         ForeignKey("collectives.id", ondelete="CASCADE"), index=True
     )
-    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime] = mapped_column(default=utcday)
     left_at: Mapped[datetime | None] = mapped_column(default=None)
 
 

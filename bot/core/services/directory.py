@@ -19,7 +19,7 @@ from bot.db.models import (
     Membership,
     Person,
     Tribune,
-    utcnow,
+    utcday,
 )
 
 
@@ -78,7 +78,7 @@ async def ensure_member(
     if collective is not None:
         await session.execute(
             insert_for(session, Membership)
-            .values(member_id=member.id, collective_id=collective.id, joined_at=utcnow())
+            .values(member_id=member.id, collective_id=collective.id, joined_at=utcday())
             .on_conflict_do_update(
                 index_elements=["member_id", "collective_id"],
                 set_={"left_at": None},

@@ -59,6 +59,7 @@ from bot.db.models import (
     Proposal,
     Signature,
     new_token,
+    utcday,
     utcnow,
 )
 
@@ -942,7 +943,7 @@ class PollService:
             # New people are alike until their member rows point at them: the order in
             # which the database returns their ids does not matter. Their first seen
             # time is kept to the day, so that it does not date their ballot.
-            now = _day(utcnow())
+            now = utcday()
             connection = await session.connection()
             people = Person.__table__
             created = (await connection.execute(
@@ -964,7 +965,7 @@ class PollService:
             statement.on_conflict_do_update(
                 index_elements=["member_id", "collective_id"], set_={"left_at": None},
                 where=Membership.left_at.is_not(None)),
-            [{"member_id": m, "collective_id": c, "joined_at": _day(utcnow())}
+            [{"member_id": m, "collective_id": c, "joined_at": utcday()}
              for m, c in sorted(memberships)])
         return {key: person_id for key, (_, person_id) in found.items()}
 
@@ -1172,10 +1173,6 @@ class PollService:
             )
         content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
         return PollExport(f"scrutin-{poll.id}.json", content, len(rows))
-
-
-def _day(moment: datetime) -> datetime:
-    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def ballot_text(method: str, content: str) -> str:
