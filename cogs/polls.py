@@ -50,6 +50,7 @@ from bot.core.render.md import escape
 from bot.core.render.message import Action, Field, Message, Visibility
 from bot.core.services.demands import DEMAND_NUMBER
 from bot.core.services.polls import (
+    ALREADY_FINAL,
     EXAMPLES,
     LABEL_LIMIT,
     MAX_OPTIONS,
@@ -618,6 +619,8 @@ class Polls(commands.Cog):
         self.live.remember_source(("poll", number), call.interaction)
         info = await call.core.polls.show(call.actor, call.place, number)
         check_open(info)
+        if info.final and info.voted:  # nothing to choose: say so before the form
+            raise InvalidInput(ALREADY_FINAL)
         step = first_step(info)
         kwargs: dict[str, Any] = {"embed": embed(step.message), "ephemeral": True,
                                   "allowed_mentions": discord.AllowedMentions.none()}

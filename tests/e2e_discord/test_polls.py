@@ -238,3 +238,28 @@ async def configure_results_channel(scene: Tribune, channel_id: int) -> None:
                                       "demands", str(channel_id))
     finally:
         await core.close()
+
+
+async def test_final_ballots_are_cast_once(tribune: Tribune) -> None:
+    """``/scrutin creer modifiable:False``: a ballot cannot be changed; the count waits
+    for the close, for moderators too."""
+    scene = tribune
+    moderator, alice = scene.moderator("modo"), scene.member("alice")
+    poll = await open_poll(scene, moderator, titre="Trésorerie", options="Oui;Non",
+                           modifiable=False)
+    number = poll_number(poll)
+    assert fr("{kind}, final", kind=fr("secret")) in poll.text, poll.text
+    form = await vote_form(scene, poll, alice)
+    voted = await choose(scene, form, f"poll:single:{number}", ["A"], alice)
+    assert fr("Your ballot has been recorded.") in voted.text
+    assert fr("Ballots in this poll are final: yours is stored with nothing that leads back "
+              "to you, and it cannot be changed.") in voted.text
+    again = await scene.click(poll, f"poll:vote:{number}", alice)  # no form this time
+    assert again.ephemeral and not again.message.custom_ids()
+    assert fr("You have already voted in this poll, and its ballots are final: they cannot "
+              "be changed.") in again.text
+    early = await run(scene, "scrutin resultats", moderator, options={"numero": number})
+    assert fr("The results of this poll are shown when it closes, to everyone (moderators "
+              "included).") in early.text
+    closed = await run(scene, "scrutin clore", moderator, options={"numero": number})
+    assert fr("Winner: {names}", names="A. Oui") in closed.text

@@ -173,3 +173,33 @@ async def test_odd_numbers_get_a_clear_answer(synapse: SynapseServer, bot: BotPr
     finally:
         for member in members:
             await member.close()
+
+
+async def test_final_ballots_are_cast_once(synapse: SynapseServer, bot: BotProcess) -> None:
+    """``modifiable=non``: a ballot cannot be changed, nor cast twice, and the poll
+    says so; results wait for the close, for moderators too."""
+    room, members = await collective(synapse, bot, "mod", "dina")
+    mod, dina = members
+    try:
+        created = await mod.command(
+            room, f'!scrutin creer titre=Trésorerie options="Oui;Non" modifiable=non {CLOSES}',
+            bot=bot.user_id)
+        number = int(POLL.search(created.body)[1])
+        assert "secret, définitif" in created.body, created.body
+        direct = await open_direct(dina, bot)
+        first = await dina.say(direct, f"!vote {number} A")
+        [reply] = await dina.replies(direct, first, sender=bot.user_id)
+        assert "Votre bulletin est enregistré." in reply.body
+        assert "Les bulletins de ce scrutin sont définitifs" in reply.body, reply.body
+        again = await dina.say(direct, f"!vote {number} B")
+        [refused] = await dina.replies(direct, again, sender=bot.user_id)
+        assert "ses bulletins sont définitifs : ils ne peuvent pas être modifiés" in refused.body
+        view = await dina.command(room, f"!scrutin voir {number}", bot=bot.user_id)
+        assert "Vous avez voté. Les bulletins de ce scrutin sont définitifs." in view.body
+        early = await mod.command(room, f"!scrutin resultats {number}", bot=bot.user_id)
+        assert "seront affichés à sa clôture" in early.body, early.body
+        closed = await mod.command(room, f"!scrutin clore {number}", bot=bot.user_id)
+        assert "Gagnant : A. Oui" in closed.body, closed.body
+    finally:
+        for member in members:
+            await member.close()
