@@ -92,7 +92,6 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import io
 import json
 import logging
 import os
@@ -121,12 +120,9 @@ from nio import (
     RoomMemberEvent,
     RoomMessageText,
     RoomPreset,
-    RoomPutStateError,
     RoomRedactError,
-    RoomSendError,
     SyncError,
     SyncResponse,
-    UploadError,
     WhoamiError,
 )
 from nio.crypto import ENCRYPTION_ENABLED
@@ -148,8 +144,8 @@ from bot.core.services.configuration import Profile
 from bot.core.services.polls import EXAMPLES, PollInfo
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
-from bot.matrix import _aid, _faq, _meetups, _polls
-from bot.matrix._render import edit_content, file_content, message_content, neutralize_mentions
+from bot.matrix import _aid, _faq, _meetups, _polls, _sender
+from bot.matrix._render import edit_content, message_content, neutralize_mentions
 from bot.matrix._state import MatrixState
 from bot.textcmd import build_registry
 from bot.textcmd.faq import passive_help
@@ -287,6 +283,8 @@ class MatrixAdapter:
         self._direct_lock = asyncio.Lock()
         self._flush_lock = asyncio.Lock()
         self._poll_check = asyncio.Lock()
+        # Everything sent goes through one queue (rate limits, order, priorities).
+        self.sender = _sender.Sender(_sender.NioTransport(self._client))
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -366,6 +364,7 @@ class MatrixAdapter:
             self.core.polls.member_counters.pop(Platform.MATRIX.value, None)
             await self._tally.close()
             await self._meetup_edits.close()
+            await self.sender.close(_sender.DRAIN_S)
             if self.client is not None:
                 await self.client.close()
             log.info("matrix: stopped")
@@ -677,6 +676,7 @@ class MatrixAdapter:
 
     # -- events ----------------------------------------------------------------
 
+    @_sender.sends_as(_sender.REPLY, "reply")
     async def _guarded(self, client: AsyncClient, room: MatrixRoom, event: Event) -> None:
         """No event, understood or not, may stop the sync loop."""
         try:
@@ -843,6 +843,7 @@ class MatrixAdapter:
             return
         await self._post(room, relates_to, actor, message, place)
 
+    @_sender.sends_as(_sender.BULK, "private notice")
     async def private(self, user_id: str, message: Message) -> None:
         """Outbox sender of private notices (promotions, reminders, changes, mutual
         aid): the member's direct room, created when needed. It is encrypted when the
@@ -1105,7 +1106,7 @@ class MatrixAdapter:
         is not counted. The bot tries to redact it (it needs the power to) and tells
         the member privately how to vote; nothing is said in the room."""
         try:
-            redacted = await self._client().room_redact(room.room_id, event.event_id)
+            redacted = await self.sender.redact(room.room_id, event.event_id)
         except Exception as exc:
             redacted = RoomRedactError(f"{type(exc).__name__}: {exc}")
         if isinstance(redacted, RoomRedactError):
@@ -1488,10 +1489,11 @@ class MatrixAdapter:
             if room is None:
                 continue
             if status is None:
-                redacted = await client.room_redact(room_id, event_id)
-                if isinstance(redacted, RoomRedactError):
+                try:
+                    await self.sender.redact(room_id, event_id)
+                except _sender.NotSent as exc:
                     log.warning("matrix: the message of erased mutual-aid post %s in %s was "
-                                "not redacted: %s", number, room_id, redacted.message)
+                                "not redacted: %s", number, room_id, exc)
                 continue
             await self._aid_shown_again(number, room_id, event_id)
             with use_locale((await self.core.profile(_place(room))).locale):
@@ -1578,17 +1580,14 @@ class MatrixAdapter:
         room = client.rooms.get(room_id) if room_id else None
         if room_id and room is not None and set(room.users) == {client.user_id, user_id}:
             if encrypted and not room.encrypted:
-                changed = await client.room_put_state(
-                    room_id, "m.room.encryption", {"algorithm": MEGOLM}
-                )
-                if isinstance(changed, RoomPutStateError):
-                    raise MatrixSendError(f"cannot encrypt {room_id}: {changed.message}")
+                await self.sender.put_state(room_id, "m.room.encryption", {"algorithm": MEGOLM})
             return room_id
         initial_state = (
             [{"type": "m.room.encryption", "state_key": "", "content": {"algorithm": MEGOLM}}]
             if encrypted else []
         )
-        created = await client.room_create(
+        created = await self.sender.create_room(
+            user_id,
             is_direct=True,
             invite=[user_id],
             preset=RoomPreset.trusted_private_chat,
@@ -1637,6 +1636,7 @@ class MatrixAdapter:
             raise MatrixSendError("the Matrix client is not connected")
         return self.client
 
+    @_sender.sends_as(_sender.BULK, "announcement")
     async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
         """Outbox sender: post an announcement in a room.
 
@@ -1672,28 +1672,11 @@ class MatrixAdapter:
         self, client: AsyncClient, room_id: str, content: dict[str, Any],
         event_type: str = "m.room.message",
     ) -> str:
-        sent = await client.room_send(
-            room_id, event_type, content, ignore_unverified_devices=True
-        )
-        if isinstance(sent, RoomSendError):
-            raise MatrixSendError(f"sending to {room_id} failed: {sent.message}")
-        return str(sent.event_id)
+        """Through the outgoing queue (``_sender``): waits out rate limits, never drops."""
+        return await self.sender.send(_sender.message(room_id, content, event_type))
 
     async def _send_file(self, client: AsyncClient, room_id: str, attachment: Attachment) -> None:
-        room = client.rooms.get(room_id)
-        encrypt = client.olm is not None and room is not None and room.encrypted
-        data = attachment.content
-        uploaded, keys = await client.upload(
-            lambda _429s, _timeouts: io.BytesIO(data),
-            content_type=attachment.mime,
-            filename=attachment.filename,
-            encrypt=encrypt,
-            filesize=len(data),
-        )
-        if isinstance(uploaded, UploadError):
-            raise MatrixSendError(f"upload of {attachment.filename} failed: {uploaded.message}")
-        content = file_content(attachment, uploaded.content_uri, keys if encrypt else None)
-        await self._room_send(client, room_id, content)
+        await self.sender.send_file(room_id, attachment)
 
 
 def _departed(event: RoomMemberEvent, own_id: str) -> str | None:
