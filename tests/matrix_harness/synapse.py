@@ -61,6 +61,11 @@ _RATE_LIMITS: dict[str, Any] = {
 }
 
 
+# Real limits for one account (messages per second, burst), on a homeserver that
+# otherwise lifts them: see SynapseServer.limit_messages.
+REAL_MESSAGE_RATE = (2, 5)
+
+
 class SynapseError(RuntimeError):
     """Synapse failed to start, or an HTTP call to it failed."""
 
@@ -122,6 +127,7 @@ class SynapseServer:
         self.startup_seconds: float | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._output_file: Any = None
+        self._admin_token: str | None = None
 
     # -- configuration -------------------------------------------------
 
@@ -362,3 +368,37 @@ class SynapseServer:
                 "password": password,
             },
         )
+
+    # -- rate limits ---------------------------------------------------
+
+    def admin_token(self) -> str:
+        """The access token of an admin account of the harness (made on first use)."""
+        if self._admin_token is None:
+            localpart = f"harness-admin-{secrets.token_hex(4)}"
+            _user, self._admin_token = self.register_user(
+                localpart, secrets.token_hex(16), admin=True)
+        return self._admin_token
+
+    def _override_path(self, user_id: str) -> str:
+        return f"/_synapse/admin/v1/users/{urllib.parse.quote(user_id)}/override_ratelimit"
+
+    def limit_messages(self, user_id: str, per_second: int = REAL_MESSAGE_RATE[0],
+                       burst_count: int = REAL_MESSAGE_RATE[1]) -> None:
+        """Give ``user_id`` a real message rate limit (``rc_message``: sending events,
+        redactions, creating rooms), although the config lifts it for everyone: a
+        per-user override set through the admin API, which Synapse applies at once
+        (whole numbers only, as the admin API takes them)."""
+        if per_second <= 0 or burst_count <= 0:
+            raise ValueError("a rate limit needs a positive rate and burst")
+        self.request("POST", self._override_path(user_id),
+                     {"messages_per_second": per_second, "burst_count": burst_count},
+                     access_token=self.admin_token())
+
+    def unlimit_messages(self, user_id: str) -> None:
+        """Remove the override of :meth:`limit_messages` (the config's limits again)."""
+        self.request("DELETE", self._override_path(user_id), access_token=self.admin_token())
+
+    def message_limit(self, user_id: str) -> dict[str, Any]:
+        """The override of ``user_id`` as Synapse reports it (empty when none)."""
+        return self.request("GET", self._override_path(user_id),
+                            access_token=self.admin_token())

@@ -115,3 +115,28 @@ async def test_restart_keeps_users_and_rooms(synapse: SynapseServer) -> None:
         assert name.content["name"] == "Survives restart"
     finally:
         await client.close()
+
+
+def test_one_account_gets_a_real_message_rate_limit(synapse: SynapseServer) -> None:
+    user_id, token = synapse.register_user(unique_localpart("limited"), PASSWORD)
+    room = synapse.request("POST", "/_matrix/client/v3/createRoom", {}, access_token=token)
+    path = f"/_matrix/client/v3/rooms/{room['room_id']}/send/m.room.message/"
+
+    def burst(tag: str) -> list[str]:
+        refused = []
+        for index in range(6):
+            try:
+                synapse.request("PUT", f"{path}{tag}{index}", {"msgtype": "m.text", "body": "x"},
+                                access_token=token)
+            except SynapseError as exc:
+                refused.append(str(exc))
+        return refused
+
+    assert burst("free") == []  # the harness lifts limits for everyone
+    synapse.limit_messages(user_id, per_second=1, burst_count=2)
+    assert synapse.message_limit(user_id) == {"messages_per_second": 1, "burst_count": 2}
+    refused = burst("limited")
+    assert refused and all("429" in text and "M_LIMIT_EXCEEDED" in text for text in refused)
+    synapse.unlimit_messages(user_id)
+    assert synapse.message_limit(user_id) == {}
+    assert burst("lifted") == []
