@@ -346,7 +346,7 @@ class Sender:
             try:
                 await self._attempt(entry, loop)
             except Exception as exc:  # a bug here must not stop every later send
-                log.exception("matrix: the outgoing queue failed on a %s in %s",
+                log.exception("matrix: the outgoing queue failed on a message (%s) in %s",
                               entry.outgoing.kind, entry.where)
                 self._give_up(entry, type(exc).__name__)
             self._current = None
@@ -373,8 +373,8 @@ class Sender:
                 self._give_up(entry, reason)
                 return
             delay = min(self.backoff_s * 2 ** (entry.failures - 1), self.backoff_max_s)
-            log.warning("matrix: a %s in %s failed (%s); trying again in %.0fs", item.kind,
-                        entry.where, reason, delay)
+            log.warning("matrix: a message (%s) in %s failed (%s); trying again in %.0fs",
+                        item.kind, entry.where, reason, delay)
             self._not_before[entry.queue_key] = loop.time() + delay
             self._put_back(entry)
             return
@@ -388,11 +388,11 @@ class Sender:
         count = max(1, len(entry.futures))
         self.lost += count
         kind, where = entry.outgoing.kind, entry.where
-        log.warning("matrix: a %s in %s was not sent (%s); %d lost since the start",
+        log.warning("matrix: a message (%s) in %s was not sent (%s); %d lost since the start",
                     kind, where, reason, self.lost)
         for future in entry.futures:
             if not future.done():
-                future.set_exception(NotSent(f"a {kind} in {where}: {reason}"))
+                future.set_exception(NotSent(f"a message ({kind}) in {where}: {reason}"))
 
     # -- stopping --------------------------------------------------------------
 
