@@ -10,6 +10,10 @@
 - Mentions are off for every message (``AllowedMentions.none()``).
 - Private notices of the core (a meetup place freed up, reminders) are direct
   messages (:meth:`BotBase.private`, the outbox's private sender).
+- Nothing is dropped because of a rate limit: every request waits out the 429s
+  discord.py gives up on, replies first; announcements and private notices keep
+  their order per channel and are tried again after other failures
+  (:mod:`bot.discord.sending`).
 - The bot says hello once per guild: when it joins one, or at startup for a
   guild it has never welcomed (see :meth:`BotBase.welcome`).
 - A member leaving a guild is noted for the retention setting; Discord sends
@@ -22,6 +26,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import importlib
 import logging
@@ -46,6 +51,7 @@ from bot.core.types import Actor, Place, Platform
 from bot.discord.context import Call, actor_and_place
 from bot.discord.errors import MalformedInteraction, UnknownComponent, report, report_raw
 from bot.discord.render import render
+from bot.discord.sending import ANNOUNCEMENT, PRIVATE, NotSent, Sending
 from bot.discord.translator import CommandTranslator
 from bot.discord.views import (
     ActionButton,
@@ -144,6 +150,7 @@ class BotBase:
         self.moderator_permission = core.settings.discord.moderator_permission
         self._background: set[asyncio.Task[Any]] = set()
         self._welcome_checked: set[int] = set()
+        self.sending = Sending()
 
     # -- startup and shutdown --------------------------------------------------------------
 
@@ -330,11 +337,19 @@ class BotBase:
     # -- posting -----------------------------------------------------------------------------
 
     async def announce(self, collective_id: str, channel_id: str, message: Message) -> None:
-        """Outbox sender: post ``message`` in a channel of a guild."""
+        """Outbox sender: post ``message`` in a channel of a guild, after what is already
+        on its way there (what cannot be posted is logged and counted, see
+        :mod:`bot.discord.sending`)."""
         channel = self.get_partial_messageable(  # type: ignore[attr-defined]
             int(channel_id), guild_id=int(collective_id)
         )
-        await channel.send(**render(message).kwargs(interaction=False))
+        with contextlib.suppress(NotSent):
+            await self.sending.deliver(
+                ANNOUNCEMENT, f"channel {channel_id}",
+                # drawn for each try: a file sent is closed after it
+                lambda: channel.send(**render(message).kwargs(interaction=False)),
+                order=int(channel_id),
+            )
 
     async def count_members(self, guild_id: str, role_id: str | None) -> int | None:
         """Members of a guild (the bot left out) or of one of its roles, for a poll's
@@ -354,12 +369,19 @@ class BotBase:
         """Outbox private sender: a direct message to a member (``POST /users/@me/channels``
         then the message). Buttons are left out: a direct message belongs to no collective,
         so they would have nowhere to act. A member who refuses direct messages is logged."""
-        channel = await self.create_dm(discord.Object(id=int(user_id)))  # type: ignore[attr-defined]
-        rendered = render(dataclasses.replace(message, actions=()))
+        bare = dataclasses.replace(message, actions=())
+
+        async def attempt() -> None:
+            channel = await self.create_dm(discord.Object(id=int(user_id)))  # type: ignore[attr-defined]
+            await channel.send(**render(bare).kwargs(interaction=False))
+
         try:
-            await channel.send(**rendered.kwargs(interaction=False))
-        except discord.Forbidden as exc:
-            log.warning("member %s does not accept direct messages: %s", user_id, exc)
+            await self.sending.deliver(PRIVATE, f"the direct messages of member {user_id}",
+                                       attempt, order=("dm", int(user_id)))
+        except NotSent as exc:
+            if isinstance(exc.__cause__, discord.Forbidden):
+                log.warning("member %s does not accept direct messages: %s",
+                            user_id, exc.__cause__)
 
 
 WELCOME_ATTEMPTS = 3
@@ -398,6 +420,7 @@ class DiscordBot(BotBase, commands.Bot):
     def __init__(self, core: Core) -> None:
         self._init_bot(core)
         commands.Bot.__init__(self, **_bot_options(core))
+        self.sending.install(self.http)
 
 
 class ShardedDiscordBot(BotBase, commands.AutoShardedBot):
@@ -408,6 +431,7 @@ class ShardedDiscordBot(BotBase, commands.AutoShardedBot):
             self, shard_ids=settings.shard_ids, shard_count=settings.shard_count,
             **_bot_options(core),
         )
+        self.sending.install(self.http)
 
 
 def build_bot(core: Core) -> DiscordBot | ShardedDiscordBot:
