@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -41,6 +42,7 @@ from bot.core.services.demands import (
 from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
 from bot.discord.render import render as draw
+from bot.discord.sending import EDIT, NotSent, Sending, Superseded
 from bot.discord.translator import COMMAND_TEXTS, add_texts, text
 from bot.discord.views import FormValues, choice_field, custom_id, first, form, text_field
 from cogs._numbers import DemandNumber, Page, custom_number
@@ -166,12 +168,17 @@ class LiveMessages:
     them all with the message ``build`` returns, at most once every
     ``interval`` seconds per item: a refresh asked for during that time
     replaces any other waiting one and runs when the time is up, so the
-    latest state is always shown last.
+    latest state is always shown last. An edit waiting out a rate limit when a
+    newer state comes is dropped for it; other failures are tried again
+    (:mod:`bot.discord.sending`).
     """
 
     def __init__(self, bot: DiscordBot, *, interval: float = REFRESH_INTERVAL,
                  per_item: int = 5, items: int = 1000) -> None:
         self.bot = bot
+        # Rate limits waited out, other failures retried, edits replaced by a newer state
+        # dropped (see bot.discord.sending); a bot without that policy gets its own.
+        self.sending: Sending = getattr(bot, "sending", None) or Sending()
         self.interval = interval
         self.per_item = per_item
         self.items = items
@@ -233,17 +240,24 @@ class LiveMessages:
             log.warning("could not build the refreshed message of %r", item, exc_info=True)
             return
         rendered = draw(message)
+
+        def superseded() -> bool:
+            return item in self._pending
+
         for message_id, (guild_id, channel_id) in list(self._where.get(item, {}).items()):
             channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
+            edit = functools.partial(channel.get_partial_message(message_id).edit,
+                                     embed=rendered.embed, view=rendered.view,
+                                     allowed_mentions=discord.AllowedMentions.none())
             try:
-                await channel.get_partial_message(message_id).edit(
-                    embed=rendered.embed, view=rendered.view,
-                    allowed_mentions=discord.AllowedMentions.none(),
-                )
+                await self.sending.deliver(EDIT, f"channel {channel_id}", edit,
+                                           superseded=superseded, missing_ok=True)
             except discord.NotFound:
                 self._where.get(item, {}).pop(message_id, None)
-            except discord.HTTPException as exc:
-                log.warning("could not refresh message %s of %r: %s", message_id, item, exc)
+            except Superseded:
+                return  # the newer state is shown next, on every message
+            except NotSent:
+                pass  # logged and counted
 
     def close(self) -> None:
         """Drop every refresh at once, even one under way."""

@@ -20,6 +20,7 @@ them; members answer with buttons; everyone lists them and gets calendar files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import UTC
@@ -52,6 +53,7 @@ from bot.discord.adapter import DiscordBot
 from bot.discord.context import Call
 from bot.discord.render import render as draw
 from bot.discord.render import shorten, timestamp
+from bot.discord.sending import ANNOUNCEMENT, NotSent
 from bot.discord.translator import COMMAND_TEXTS, text
 from bot.discord.views import ActionHandler
 from cogs._numbers import Capacity, MeetupNumber
@@ -388,6 +390,11 @@ class EventMirror:
                         what, info.id, guild_id, exc_info=exc)
 
 
+async def post_in(channel: discord.abc.Messageable, message: Message) -> discord.Message:
+    """Post ``message`` (drawn for each try: a file sent is closed after it)."""
+    return await channel.send(**draw(message).kwargs(interaction=False))
+
+
 # -- the cog --------------------------------------------------------------------------------
 
 class Meetups(commands.Cog):
@@ -464,11 +471,13 @@ class Meetups(commands.Cog):
                 message = announcement_message(item)
             channel = self.bot.get_partial_messageable(channel_id, guild_id=guild_id)
             try:
-                sent = await channel.send(**draw(message).kwargs(interaction=False))
-            except discord.HTTPException as exc:
-                log.warning("could not post meetup %s in channel %s of guild %s: %s",
-                            item.meetup.id, channel_id, guild_id, exc)
-                continue
+                sent = await self.bot.sending.deliver(
+                    ANNOUNCEMENT, f"channel {channel_id}",
+                    functools.partial(post_in, channel, message),
+                    order=channel_id,
+                )
+            except NotSent:
+                continue  # logged and counted
             guilds.add(guild_id)
             self.live.remember(("meetup", item.meetup.id), guild_id, channel_id, sent.id)
         await call.core.outbox.deliver(others)
