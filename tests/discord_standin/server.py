@@ -83,6 +83,10 @@ class _Injection:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    every: int = 1  # one matching request in ``every`` is answered with the failure
+    seen: int = 0
+    retry_after: float = 0.0
+    is_global: bool = False
 
 
 @dataclass
@@ -178,6 +182,7 @@ class DiscordStandIn:
         # behaviour hooks
         self.health_checks: list[Callable[[], str | None]] = []
         self._injections: list[_Injection] = []
+        self._global_until = 0.0  # monotonic end of a global rate limit
         self._custom_routes: list[tuple[str, re.Pattern[str], str, RouteHandler]] = []
         self._routes = [(m, self._compile(p), p, h) for m, p, h in self._route_table()]
         self._waiters: list[asyncio.Future[None]] = []
@@ -647,8 +652,28 @@ class DiscordStandIn:
         retry_after: float = 0.05,
         is_global: bool = False,
         scope: str = "user",
+        every: int = 1,
     ) -> None:
-        """Answer the next ``count`` matching requests with 429 (with Via and X-RateLimit-*)."""
+        """Answer the next ``count`` matching requests with 429 (with Via and X-RateLimit-*).
+
+        With ``every`` > 1, only one matching request in ``every`` is answered so (the
+        others are served), until ``count`` were. A global one (``is_global``) also
+        holds back every other request for ``retry_after`` seconds, as Discord does,
+        interaction callbacks and follow-ups excepted (they are not under the global
+        limit).
+        """
+        if every < 1:
+            raise ValueError("every must be at least 1")
+        body, headers = self._rate_limited(retry_after, is_global, scope, path_pattern)
+        self._injections.append(
+            _Injection(method, compile_path_pattern(path_pattern), count, 429, body, headers,
+                       every=every, retry_after=retry_after, is_global=is_global)
+        )
+
+    @staticmethod
+    def _rate_limited(retry_after: float, is_global: bool, scope: str,
+                      bucket: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """The body and headers of a 429."""
         reset = time.time() + retry_after
         headers = {
             "Via": "1.1 google",
@@ -657,7 +682,7 @@ class DiscordStandIn:
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset": f"{reset:.3f}",
             "X-RateLimit-Reset-After": f"{retry_after:.3f}",
-            "X-RateLimit-Bucket": hashlib.md5(path_pattern.encode()).hexdigest()[:16],
+            "X-RateLimit-Bucket": hashlib.md5(bucket.encode()).hexdigest()[:16],
             "X-RateLimit-Scope": "global" if is_global else scope,
         }
         if is_global:
@@ -667,9 +692,7 @@ class DiscordStandIn:
             "retry_after": retry_after,
             "global": is_global,
         }
-        self._injections.append(
-            _Injection(method, compile_path_pattern(path_pattern), count, 429, body, headers)
-        )
+        return body, headers
 
     def fail(
         self,
@@ -774,10 +797,13 @@ class DiscordStandIn:
         self.requests.append(rec)
         headers: dict[str, str] = {}
         try:
-            injected = self._take_injection(rec)
+            injected = self._global_hold(rec) or self._take_injection(rec)
             if injected is not None:
                 status, body, headers = injected.status, injected.body, dict(injected.headers)
                 rec.route = "injected"
+                if injected.is_global:
+                    self._global_until = max(self._global_until,
+                                             time.monotonic() + injected.retry_after)
             else:
                 status, body, rec.route = await self._route(rec)
                 headers = self._rate_headers(rec.route)
@@ -800,9 +826,21 @@ class DiscordStandIn:
                 and method_matches(inj.method, rec.method)
                 and inj.pattern.fullmatch(rec.path)
             ):
+                inj.seen += 1
+                if inj.seen % inj.every:
+                    continue
                 inj.remaining -= 1
                 return inj
         return None
+
+    def _global_hold(self, rec: RecordedRequest) -> _Injection | None:
+        """A global 429 for a request made while a global rate limit holds."""
+        left = self._global_until - time.monotonic()
+        if left <= 0 or rec.path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        body, headers = self._rate_limited(left, True, "global", "global")
+        return _Injection(rec.method, re.compile(re.escape(rec.path)), 0, 429, body, headers,
+                          retry_after=0.0, is_global=True)
 
     async def _route(self, rec: RecordedRequest) -> tuple[int, Any, str | None]:
         for method, regex, template, handler in [*self._custom_routes, *self._routes]:

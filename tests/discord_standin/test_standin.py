@@ -581,3 +581,32 @@ async def test_rest_surface_from_the_client(scenario: Scenario) -> None:
         await channel.fetch_message(1)
     assert s.standin.reactions and not s.standin.unknown_requests()
     s.assert_no_errors()
+
+
+async def test_rate_limit_share_and_global_hold(discord_env: DiscordEnv) -> None:
+    standin, channel = discord_env.standin, discord_env.channel
+    posts = f"{standin.api_base}/channels/{channel.id}/messages"
+    headers = {"Authorization": "Bot x"}
+    standin.rate_limit("POST", "/channels/{id}/messages", count=2, every=3)
+    async with aiohttp.ClientSession() as http:
+        statuses = []
+        for index in range(7):
+            async with http.post(posts, json={"content": str(index)}, headers=headers) as resp:
+                statuses.append(resp.status)
+        assert statuses == [200, 200, 429, 200, 200, 429, 200]
+
+        standin.rate_limit("GET", "/users/@me", retry_after=0.3, is_global=True)
+        async with http.get(f"{standin.api_base}/users/@me", headers=headers) as resp:
+            assert resp.status == 429 and resp.headers["X-RateLimit-Global"] == "true"
+        # every other route waits out the global limit, interactions excepted
+        async with http.post(posts, json={"content": "held"}, headers=headers) as resp:
+            body = await resp.json()
+            assert resp.status == 429 and body["global"] and 0 < body["retry_after"] <= 0.3
+        async with http.post(f"{standin.api_base}/interactions/1/t/callback",
+                             json={"type": 1}) as resp:
+            assert resp.status == 404  # not held: no such interaction
+        await asyncio.sleep(0.35)
+        async with http.post(posts, json={"content": "after"}, headers=headers) as resp:
+            assert resp.status == 200
+    assert [m.content for m in standin.messages_in(channel)] == [
+        "0", "1", "3", "4", "6", "after"]
