@@ -211,14 +211,14 @@ class Sending:
             if superseded is not None and superseded():
                 raise Superseded()
             pause = min(self.backoff * 2 ** tries, self.backoff_max)
-            log.info("discord: a %s in %s failed (%s); trying again in %.1f s",
+            log.info("discord: %s in %s failed (%s); trying again in %.1f s",
                      kind, where, reason, pause)
             await asyncio.sleep(pause)
         raise AssertionError("unreachable")
 
     def _give_up(self, kind: str, where: str, reason: str) -> None:
         self.lost += 1
-        log.warning("discord: a %s in %s was not sent (%s); %d lost since the start",
+        log.warning("discord: %s in %s not sent (%s); %d lost since the start",
                     kind, where, reason, self.lost)
 
     # -- wiring ---------------------------------------------------------------------------
