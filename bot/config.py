@@ -89,6 +89,9 @@ class MatrixSettings(_Section):
     encryption: bool = True
     command_prefix: str = "!"
     sync_timeout_ms: Annotated[int, Field(ge=1000, le=120_000)] = 30_000
+    # A command, vote or reaction older than this when the bot gets to it is not acted
+    # on: its author is told it came too late.
+    max_command_age_s: Annotated[int, Field(ge=1, le=7 * 24 * 3600)] = 15 * 60
 
     @field_validator("homeserver")
     @classmethod

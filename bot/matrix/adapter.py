@@ -7,6 +7,11 @@ How it stays correct across restarts:
   ignored, so old history is never executed.
 - Each command event is claimed in ``ProcessedEvent`` before it runs, so an event
   seen twice (a sync replayed after a crash) runs at most once.
+- A sync whose room timeline is ``limited`` (more events than it holds) is
+  completed first with the events it left out, fetched with ``/messages`` back to
+  the position the sync resumed from; a command older than
+  ``matrix.max_command_age_s`` gets a "too late" reply instead of running, and a
+  vote or reaction that old is not counted (its author is told). See ``_gaps``.
 - The welcome message is posted when the bot's own join (after an invite) shows up
   in a live sync, and only when the core says the collective was never welcomed.
 - Departures (leave, kick, ban) seen in live syncs are reported to the privacy
@@ -144,7 +149,7 @@ from bot.core.services.configuration import Profile
 from bot.core.services.polls import EXAMPLES, PollInfo
 from bot.core.types import Actor, Place, Platform
 from bot.errors import error_reference
-from bot.matrix import _aid, _faq, _meetups, _polls, _sender
+from bot.matrix import _aid, _faq, _gaps, _meetups, _polls, _sender
 from bot.matrix._render import edit_content, message_content, neutralize_mentions
 from bot.matrix._state import MatrixState
 from bot.textcmd import build_registry
@@ -558,13 +563,18 @@ class MatrixAdapter:
         await self._maintain_keys(client)
         self._note_creators(response)
         await self._handle_invites(client, response)
+        since = await self.state.next_batch(client.user_id)  # where this sync resumed
         for room_id, info in response.rooms.join.items():
             room = client.rooms.get(room_id)
             if room is None:
                 continue
-            if self._joined_on_invite(client, info.timeline.events):
+            # A limited timeline: the events it left out first (see _gaps).
+            missed = await _gaps.missed_events(client, room_id, info.timeline, since,
+                                               wait=self._interruptible)
+            events = _gaps.with_gap(missed, info.timeline.events)
+            if self._joined_on_invite(client, events):
                 await self._welcome(room)
-            for event in self._after_own_join(client, info.timeline.events):
+            for event in self._after_own_join(client, events):
                 await self._guarded(client, room, event)
         await self._retry_undecrypted(client)
         await self._flush_private(client)
@@ -680,7 +690,8 @@ class MatrixAdapter:
     async def _guarded(self, client: AsyncClient, room: MatrixRoom, event: Event) -> None:
         """No event, understood or not, may stop the sync loop."""
         try:
-            await self._on_event(client, room, event)
+            with _gaps.judged(event, self.settings.max_command_age_s):
+                await self._on_event(client, room, event)
         except Exception:
             # The event's type, not its id: the id of a ``!vote`` names its sender.
             log.exception("matrix: an event (%s) in %s could not be handled",
@@ -718,10 +729,19 @@ class MatrixAdapter:
             return  # an edit; the original was already handled
         text = self.registry.strip_prefix(event.body, required=True)
         if text is None:
-            await self._passive_help(room, event, relation)
+            if _gaps.late() is None:
+                await self._passive_help(room, event, relation)
             return
         if not await self.state.claim_event(event.event_id):
             log.info("matrix: a command already handled was skipped in %s", room.room_id)
+            return
+        late = _gaps.late()
+        if late is not None:
+            # Not run: its author is told it came too late (see _gaps).
+            log.info("matrix: a command %d s old was not run in %s", late // 1000,
+                     room.room_id)
+            await self._reply_quietly(room, _reply_relation(event.event_id, relation),
+                                      await _gaps.too_late_reply(self.core, _place(room), late))
             return
         await self._command(room, event, text, relation)
 
@@ -1071,6 +1091,12 @@ class MatrixAdapter:
         profile = await self.core.profile(place)
         actor = self._actor(room, sender, profile)
         with use_locale(profile.locale):
+            late = _gaps.late()
+            if late is not None:
+                log.info("matrix: a %s %d s old was not counted in %s", what, late // 1000,
+                         room.room_id)
+                await self._tell(room, actor, _gaps.too_late_action(late))
+                return None
             try:
                 return actor, profile.locale, await action(actor, place)
             except DomainError as exc:
