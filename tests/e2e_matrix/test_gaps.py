@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from nio import RoomMessageNotice, RoomSendResponse
 
 from tests.e2e_matrix.helpers import BotProcess, Member, reply_target
 from tests.matrix_harness.synapse import SynapseServer
@@ -20,6 +25,8 @@ BOT_BACKEND = "postgresql"
 
 CHATTER = 120  # more than the sync filter's timeline limit (100)
 TOO_LATE = "Cette commande est arrivée trop tard"
+NUMBER = re.compile(r"#(\d+) · ")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def replies_to(member: Member, room: str, bot: BotProcess) -> dict[str | None, int]:
@@ -124,10 +131,18 @@ async def test_a_command_older_than_the_bound_is_not_run(
         room = await collective(iris, bot)
         first = await iris.say(room, "!tribune")
         await iris.replies(room, first, sender=bot.user_id)
+        when = (datetime.now(PARIS) + timedelta(days=3)).strftime("%Y-%m-%d 19:30")
+        meetup_ask = await iris.say(
+            room, f'!rencontre creer titre="Apéro" lieu=Lyon debut="{when}" capacite=5')
+        [meetup] = await iris.replies(room, meetup_ask, sender=bot.user_id)
+        number = NUMBER.search(meetup.body)[1]
 
         assert bot.stop() == 0
         old = await iris.say(
             room, '!tribune signer nom="Iris Vidal" metier=graphiste ville=Lyon consentement=oui')
+        sent = await iris.client.room_send(room, "m.reaction", {"m.relates_to": {
+            "rel_type": "m.annotation", "event_id": meetup.event_id, "key": "✅"}})
+        assert isinstance(sent, RoomSendResponse), sent
         await asyncio.sleep(bound_s + 1)
         await chatter(iris, room)
 
@@ -140,11 +155,21 @@ async def test_a_command_older_than_the_bound_is_not_run(
         fresh = await iris.say(room, "!tribune")
         [count] = await iris.replies(room, fresh, sender=bot.user_id)
         assert "0 signature" in count.body.splitlines(), count.body
+        # The RSVP by reaction is not counted either, and Iris is told so privately.
+        direct = await iris.join_direct(within=30)
+        [(_, told)] = await iris.wait(
+            lambda r, e: r == direct and isinstance(e, RoomMessageNotice)
+            and "Votre vote ou votre réaction est arrivé trop tard" in e.body)
+        assert "n’a pas été pris en compte" in told.body
+        shown = await iris.say(room, f"!rencontre voir {number}")
+        [seen] = await iris.replies(room, shown, sender=bot.user_id)
+        assert any(line.startswith("0 inscrit") for line in seen.body.splitlines()), seen.body
 
         await iris.sync(timeout_ms=1500)
         counts = replies_to(iris, room, bot)
-        assert counts == {None: 1, first: 1, old: 1, fresh: 1}, counts
-        assert "was not run" in bot.log(since_start=True)
+        assert counts == {None: 1, first: 1, meetup_ask: 1, old: 1, fresh: 1, shown: 1}, counts
+        log = bot.log(since_start=True)
+        assert "was not run" in log and "RSVP by reaction" in log, log
     finally:
         await iris.close()
     assert bot.stop() == 0
