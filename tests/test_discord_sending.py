@@ -14,7 +14,7 @@ import discord
 import pytest
 import pytest_asyncio
 
-from bot.discord.sending import ANNOUNCEMENT, EDIT, NotSent, Sending, Superseded
+from bot.discord.sending import ANNOUNCEMENT, EDIT, NotSent, Sending, Superseded, rate_limit_wait
 from tests.discord_standin import DiscordEnv, run_client
 from tests.discord_standin.fixtures import discord_env, discord_standin  # noqa: F401
 
@@ -135,3 +135,61 @@ async def test_a_deleted_message_is_not_a_loss_for_an_edit(setup: Setup) -> None
         await setup.sending.deliver(EDIT, "channel", lambda: sent.edit(content="x"),
                                     missing_ok=True)
     assert setup.sending.lost == 0
+
+
+class _Answer:
+    """What discord.HTTPException reads of an HTTP answer."""
+
+    def __init__(self, status: int, headers: dict[str, str]) -> None:
+        self.status, self.headers, self.reason = status, headers, "Too Many Requests"
+
+
+async def test_replies_go_before_bulk_sends_while_they_wait_out_a_rate_limit() -> None:
+    sending = Sending()
+    order: list[str] = []
+    limited = asyncio.Event()
+
+    async def reply() -> None:
+        if not limited.is_set():
+            limited.set()
+            raise discord.HTTPException(_Answer(429, {"X-RateLimit-Reset-After": "0.2"}),
+                                        {"message": "You are being rate limited.", "code": 0})
+        order.append("reply")
+
+    async def bulk() -> None:
+        order.append("bulk")
+
+    replying = asyncio.create_task(sending.request(reply, reply=True))
+    await limited.wait()
+    await sending.request(bulk)
+    await replying
+    assert order == ["reply", "bulk"]
+
+
+async def test_a_global_rate_limit_holds_later_requests_back() -> None:
+    sending = Sending()
+    order: list[str] = []
+    limited = asyncio.Event()
+
+    async def first() -> None:
+        if not limited.is_set():
+            limited.set()
+            raise discord.HTTPException(
+                _Answer(429, {"Retry-After": "0.2", "X-RateLimit-Global": "true"}),
+                {"message": "You are being rate limited.", "code": 0})
+        order.append("first")
+
+    async def second() -> None:
+        order.append("second")
+
+    held = asyncio.create_task(sending.request(first))
+    await limited.wait()
+    await asyncio.sleep(0)
+    later = asyncio.create_task(sending.request(second))
+    await asyncio.sleep(0.05)
+    assert order == [], "nothing is sent while the global limit holds"
+    await asyncio.gather(held, later)
+    assert sorted(order) == ["first", "second"] and sending.rate_limited == 1
+    assert rate_limit_wait(discord.HTTPException(
+        _Answer(429, {"Retry-After": "2", "X-RateLimit-Global": "true",
+                      "X-RateLimit-Reset-After": "0.1"}), {})) == (2.0, True)
